@@ -13,7 +13,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Grade notebooks of the batching and optimizer assignments "
                     "against the numpy reference.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    g = commands.add_parser("grade", help="grade a folder, notebook or .zip of submissions",
+                            description="Run every submission in its own process and check it "
+                                        "against the reference. Writes grades.csv, results/, "
+                                        "feedback/ and journal.jsonl into --out.")
+    g.add_argument("path", help="folder of notebooks (or of one folder per student), a notebook, or a .zip")
+    g.add_argument("--assignment", help="grade as this assignment (default: the notebooks' metadata)")
+    g.add_argument("--out", help="output folder (default: PATH-graded beside PATH)")
+    g.add_argument("--jobs", type=int, help="submissions graded at once (default: CPU count)")
+    g.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default 60)")
+    g.add_argument("--call-timeout", type=float, default=10.0,
+                   help="seconds per graded call (default 10)")
+    g.add_argument("--resume", action="store_true",
+                   help="keep results already in --out for unchanged submissions")
+    g.add_argument("--fail-under", type=float, metavar="SCORE",
+                   help="exit 1 if any graded submission scores below SCORE")
+    g.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one test case per check")
+    g.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
     return parser
 
 
@@ -23,6 +41,42 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    from grader.submissions import UsageError
+    try:
+        if args.command == "grade":
+            return _grade(args)
+    except UsageError as exc:
+        print(f"grader: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _grade(args) -> int:
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from grader.execute import Limits
+    from grader.grade import grade
+    from grader.reports import junit, summary
+    from grader.submissions import UsageError
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    limits = Limits(timeout=args.timeout, call_timeout=args.call_timeout)
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, disable=args.quiet, transient=True) as bar:
+        task = bar.add_task("grading", total=None)
+        spec, records, out = grade(args.path, args.out, args.assignment, args.jobs, limits,
+                                   args.resume,
+                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if args.junit:
+        junit.write(records, Path(args.junit))
+    if not args.quiet:
+        summary.show(spec, records, out)
+    if args.fail_under is not None and any(
+            r["status"] == "graded" and r["score"] < args.fail_under for r in records):
+        return 1
     return 0
 
 

@@ -1,0 +1,37 @@
+"""What a correct answer returns: every check's programs run with the reference.
+
+Done once per grading run in the grader's own process, together with the
+outputs of every catalogued mistake on the same programs, so that scoring a
+submission is only comparing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from grader.harness import programs
+
+
+@dataclass
+class Prepared:
+    """A check with its inputs and the outputs to compare against."""
+    question: object
+    check: object
+    programs: list
+    expected: list
+    mistakes: list  # [(Mistake, [result per program])]
+
+
+def prepare(assignment) -> list[Prepared]:
+    out = []
+    for question, check in assignment.checks():
+        plans = check.cases(np.random.default_rng(assignment.seed_for(check)))
+        expected = [programs.run(p, assignment.reference) for p in plans]
+        for result, program in zip(expected, plans):
+            if not result["ok"] and check.compare["kind"] != "raises":
+                raise RuntimeError(f"the reference fails check {check.name!r}: {result['error']}")
+        mistakes = [(m, [programs.run(p, {m.function: m.impl}) for p in plans])
+                    for m in assignment.mistakes if m.function == check.function]
+        out.append(Prepared(question, check, plans, expected, mistakes))
+    return out

@@ -1,0 +1,10 @@
+"""Run one submission in its own process and collect its raw outputs.
+
+``run_submission`` speaks the worker protocol (``grader.harness.worker``)
+with deadlines; a ``Launcher`` decides how the worker process is started
+and confined, so stronger isolation or a warm fork server slot in there.
+"""
+from grader.execute.launcher import Launcher, LocalLauncher
+from grader.execute.session import Limits, RawRun, run_submission
+
+__all__ = ["Launcher", "LocalLauncher", "Limits", "RawRun", "run_submission"]

@@ -1,0 +1,130 @@
+"""The grader's side of the worker protocol, with deadlines.
+
+A reader thread turns the worker's stdout into frames; the session waits
+for each with a deadline, so an endless loop, a dead process or garbage on
+the pipe each end in a precise status instead of a hung or crashed grader.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+
+from grader.harness import wire
+
+STATUS_OK, STATUS_TIMEOUT, STATUS_CRASHED, STATUS_PROTOCOL = "ok", "timeout", "crashed", "protocol"
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = 60.0          # wall-clock seconds for the whole submission
+    call_timeout: float = 10.0     # seconds for one program (a graded call)
+    output_limit: int = 2 ** 20    # characters of printed output kept
+    result_limit: int = 16 * 2 ** 20  # bytes of one returned frame
+
+
+@dataclass
+class RawRun:
+    """What came back from the student's process, before any judgement."""
+    status: str = STATUS_OK
+    reason: str = ""
+    cells: list = field(default_factory=list)       # [{"index", "error"}]
+    results: dict = field(default_factory=dict)     # case number -> result
+    output: str = ""
+    seconds: float = 0.0
+    isolation: str = ""
+
+
+def run_submission(cells: list, programs: list, limits: Limits, launcher) -> RawRun:
+    """Execute ``cells``, then run ``programs`` ([check name, program] pairs)."""
+    start = time.monotonic()
+    run = RawRun(isolation=launcher.isolation)
+    with launcher.workdir() as workdir:
+        proc = launcher.start(workdir)
+        frames: queue.Queue = queue.Queue()
+        threading.Thread(target=_read_frames, args=(proc.stdout, frames, limits.result_limit),
+                         daemon=True).start()
+        try:
+            _converse(proc, frames, cells, programs, limits, run, start)
+        finally:
+            launcher.stop(proc)
+    run.seconds = time.monotonic() - start
+    return run
+
+
+def _converse(proc, frames, cells, programs, limits, run, start):
+    deadline = start + limits.timeout
+    if not _send(proc, {"cells": cells, "call_timeout": limits.call_timeout,
+                        "output_limit": limits.output_limit}, run):
+        return
+    current = None
+    while True:
+        message = _next(frames, deadline, run, current)
+        if message is None:
+            return
+        event = message.get("event")
+        if event == "cell":
+            current = f"cell {message.get('index', 0) + 1}"
+        elif event == "executed":
+            run.cells, run.output = message.get("cells", []), message.get("output", "")
+            if not _send(proc, {"programs": programs}, run):
+                return
+            current = _call_label(programs, 0)
+            deadline = min(start + limits.timeout, time.monotonic() + limits.call_timeout + 2)
+        elif event == "result":
+            case = message.get("case")
+            if not isinstance(case, int) or not 0 <= case < len(programs):
+                return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid result")
+            run.results[case] = message.get("result")
+            current = _call_label(programs, case + 1)
+            deadline = min(start + limits.timeout, time.monotonic() + limits.call_timeout + 2)
+        elif event == "done":
+            return
+        else:
+            return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an unknown message")
+
+
+def _call_label(programs, k):
+    return f"check {programs[k][0]!r}" if k < len(programs) else "the end of the run"
+
+
+def _next(frames, deadline, run, current):
+    try:
+        item = frames.get(timeout=max(0.0, deadline - time.monotonic()))
+    except queue.Empty:
+        return _fail(run, STATUS_TIMEOUT, f"still running at {current or 'start-up'} "
+                                          "when the time limit ran out")
+    if isinstance(item, EOFError):
+        return _fail(run, STATUS_CRASHED, f"the notebook's process ended during {current or 'start-up'}"
+                                          " (os._exit, a crash or a kill)")
+    if isinstance(item, Exception):
+        return _fail(run, STATUS_PROTOCOL, f"the notebook's process sent unreadable data: {item}")
+    if not isinstance(item, dict):
+        return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid message")
+    return item
+
+
+def _fail(run, status, reason):
+    run.status, run.reason = status, reason
+    return None
+
+
+def _send(proc, message, run) -> bool:
+    try:
+        proc.stdin.write(wire.encode(message))
+        proc.stdin.flush()
+        return True
+    except (BrokenPipeError, OSError):
+        _fail(run, STATUS_CRASHED, "the notebook's process ended before it could be given work")
+        return False
+
+
+def _read_frames(stream, frames, limit):
+    try:
+        while True:
+            frames.put(wire.decode(wire.read_frame(stream, limit)))
+    except EOFError as exc:
+        frames.put(exc)
+    except Exception as exc:  # undecodable or oversized data from the student's side
+        frames.put(exc)

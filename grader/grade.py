@@ -1,0 +1,131 @@
+"""The grading pipeline: submissions -> isolated runs -> scores -> journal -> reports."""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import assignments
+from grader import __version__, reports
+from grader.checks.expected import prepare
+from grader.execute import Limits, LocalLauncher, run_submission
+from grader.journal import Journal, load
+from grader.notebooks import Unreadable, read_notebook
+from grader.scoring import score_run
+from grader.submissions import UsageError, discover
+
+
+@dataclass
+class Job:
+    """Everything the pipeline knows about one submission before it runs."""
+    submission: object
+    notebook: object = None
+    status: str = ""      # set when the submission cannot be run at all
+    reason: str = ""
+
+
+def grade(path, out=None, assignment: str | None = None, jobs: int | None = None,
+          limits: Limits = Limits(), resume: bool = False, launcher=None, progress=None):
+    """Grade every submission under ``path``; returns (assignment, records)."""
+    path = Path(path)
+    out = Path(out) if out else default_out(path)
+    _refuse_inside(path, out)
+    todo = [_read(s) for s in discover(path)]
+    spec = assignments.load(_class_assignment(todo, assignment))
+    for job in todo:
+        _check_assignment(job, spec.id)
+    out.mkdir(parents=True, exist_ok=True)
+    journal = Journal(out, resume)
+    prepared = prepare(spec)
+    plan, case_index = _flatten(prepared)
+    launcher = launcher or LocalLauncher()
+
+    def one(job):
+        key = {"sha256": job.submission.sha256, "grader_version": __version__,
+               "assignment": spec.id, "assignment_version": spec.version}
+        if (record := journal.reusable(job.submission.student, key)) is not None:
+            return record
+        record = {"student": job.submission.student, **key, "max_score": spec.max_score,
+                  "origin": job.submission.origin,
+                  "answers": job.notebook.answers if job.notebook else {}}
+        if job.status:
+            record.update(_unrun(spec, prepared, job))
+        else:
+            try:
+                raw = run_submission(job.notebook.cells, plan, limits, launcher)
+                record.update(score_run(prepared, raw, case_index))
+            except Exception as exc:  # a fault of ours must still leave the student a row
+                job.status, job.reason = "error", f"internal grader error: {type(exc).__name__}: {exc}"
+                record.update(_unrun(spec, prepared, job))
+        journal.append(record)
+        return record
+
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        futures = [pool.submit(one, job) for job in todo]
+        for done, future in enumerate(as_completed(futures), 1):
+            future.result()
+            if progress:
+                progress(done, len(todo))
+    records = load(out)
+    reports.write_all(spec, records, out)
+    return spec, records, out
+
+
+def default_out(path: Path) -> Path:
+    """A folder beside PATH, never inside it."""
+    base = path.resolve()
+    return base.parent / f"{base.stem if base.is_file() else base.name}-graded"
+
+
+def _refuse_inside(path: Path, out: Path) -> None:
+    root, target = path.resolve(), out.resolve()
+    if root.is_dir() and (target == root or root in target.parents):
+        raise UsageError(f"--out {out} is inside the submissions; choose a folder outside {path}")
+
+
+def _read(submission) -> Job:
+    if submission.content is None:
+        return Job(submission, status="unreadable", reason=submission.problem)
+    try:
+        return Job(submission, read_notebook(submission.content))
+    except Unreadable as exc:
+        return Job(submission, status="unreadable", reason=str(exc))
+
+
+def _class_assignment(todo, chosen):
+    """--assignment wins; otherwise the assignment most notebooks name."""
+    if chosen:
+        if chosen not in assignments.NAMES:
+            raise UsageError(f"unknown assignment {chosen!r}: choose one of {', '.join(assignments.NAMES)}")
+        return chosen
+    named = Counter(j.notebook.assignment for j in todo if j.notebook and j.notebook.assignment)
+    known = [(n, c) for n, c in named.most_common() if n in assignments.NAMES]
+    if not known:
+        raise UsageError("no notebook names its assignment in its metadata: "
+                         f"pass --assignment ({' or '.join(assignments.NAMES)})")
+    return known[0][0]
+
+
+def _check_assignment(job, assignment_id):
+    if job.notebook and job.notebook.assignment and job.notebook.assignment != assignment_id:
+        job.status = "wrong-assignment"
+        job.reason = f"this is a notebook of {job.notebook.assignment}, not of {assignment_id}"
+
+
+def _flatten(prepared):
+    """All programs in one list of [check name, program], and each check's positions in it."""
+    plan, index = [], []
+    for prep in prepared:
+        index.append(list(range(len(plan), len(plan) + len(prep.programs))))
+        plan += [[prep.check.name, p] for p in prep.programs]
+    return plan, index
+
+
+def _unrun(spec, prepared, job) -> dict:
+    from grader.scoring import as_dict, not_run
+    return {"status": job.status, "reason": job.reason, "score": 0.0,
+            "questions": {q.name: 0.0 for q in spec.questions},
+            "checks": [as_dict(not_run(p, f"not run: {job.reason}")) for p in prepared],
+            "cells": [], "output": "", "seconds": 0.0, "isolation": ""}

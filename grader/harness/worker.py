@@ -1,0 +1,178 @@
+"""The student's process: run the notebook's cells, then answer the programs.
+
+Started by the grader with the protocol on stdin/stdout; run as
+``python -m <package>.worker``. It never computes a verdict: it sends back
+raw outputs (``wire`` frames) and the grader judges them in its own process.
+
+Frames in: {"cells": [source, ...], "call_timeout": s, "output_limit": bytes},
+then {"programs": [[check_name, program], ...]}.
+Frames out: {"event": "cell", "index": i} before each cell,
+{"event": "executed", "cells": [{"index", "error"}...], "output_bytes": n},
+{"event": "result", "check": name, "case": k, "result": {...}} per program,
+{"event": "done"}.
+"""
+from __future__ import annotations
+
+import builtins
+import io
+import os
+import signal
+import sys
+import traceback
+import types
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import numpy  # noqa: E402,F401  imported before student code, so it is warm
+
+from . import programs, wire  # noqa: E402
+
+FRAME_LIMIT = 64 * 2 ** 20
+
+
+class CallTimeout(BaseException):
+    """Raised inside a graded call that runs too long (BaseException: harder to swallow)."""
+
+
+class CappedText(io.TextIOBase):
+    """A text sink that keeps at most ``limit`` characters and counts the rest."""
+
+    def __init__(self, limit: int):
+        self.limit, self.kept, self.total = limit, [], 0
+
+    def write(self, text):
+        if self.total < self.limit:
+            self.kept.append(text[: self.limit - self.total])
+        self.total += len(text)
+        return len(text)
+
+    def getvalue(self) -> str:
+        text = "".join(self.kept)
+        return text + (f"\n[... output cut: {self.total} characters in all]"
+                       if self.total > self.limit else "")
+
+
+def main() -> None:
+    proto_in = os.fdopen(os.dup(0), "rb")
+    proto_out = os.fdopen(os.dup(1), "wb")
+    _silence_standard_fds()
+
+    def send(message):
+        proto_out.write(wire.encode(message))
+        proto_out.flush()
+
+    job = wire.decode(wire.read_frame(proto_in, FRAME_LIMIT))
+    output = CappedText(job.get("output_limit", 2 ** 20))
+    namespace, cells = execute_cells(job["cells"], output, send)
+    send({"event": "executed", "cells": cells, "output_bytes": output.total,
+          "output": output.getvalue()})
+    work = wire.decode(wire.read_frame(proto_in, FRAME_LIMIT))
+    _install_alarm()
+    timed_out = set()
+    for k, (check, program) in enumerate(work["programs"]):
+        if program.get("fn") in timed_out:
+            result = {"ok": False, "exc_type": "Timeout",
+                      "error": "not run: this function timed out on an earlier check"}
+        else:
+            result = _timed_run(program, namespace, job.get("call_timeout", 10.0))
+            if result.get("exc_type") == "Timeout":
+                timed_out.add(program.get("fn"))
+        try:
+            send({"event": "result", "check": check, "case": k, "result": result})
+        except wire.WireError as exc:
+            send({"event": "result", "check": check, "case": k,
+                  "result": {"ok": False, "error": f"the result could not be sent: {exc}"}})
+    send({"event": "done"})
+    proto_out.close()
+    os._exit(0)  # skip interpreter teardown: nothing of the student's may run after
+
+
+def _silence_standard_fds() -> None:
+    """Point fds 0-2 at /dev/null so that stray writes cannot corrupt the protocol."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+
+
+def execute_cells(sources, output, send):
+    """Run each cell with IPython semantics; an error does not stop later cells."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    sys.stdout = sys.stderr = output
+    shell = InteractiveShell.instance(colors="NoColor")
+    _neutralise(shell)
+    cells = []
+    for index, source in enumerate(sources):
+        send({"event": "cell", "index": index})
+        result = shell.run_cell(source, store_history=True)
+        error = result.error_before_exec or result.error_in_exec
+        cells.append({"index": index, "error": describe_error(error) if error else None})
+        _close_figures()
+    return shell.user_ns, cells
+
+
+def _neutralise(shell) -> None:
+    """No shell commands, no input(), no self-check output during grading."""
+    def no_shell(cmd, *args, **kwargs):
+        print(f"[grader] shell command not run during grading: {cmd}")
+
+    def no_input(prompt=""):
+        raise RuntimeError("input() is not available during grading: "
+                           "the notebook must run without a person typing")
+
+    shell.system = shell.system_raw = shell.system_piped = no_shell
+    # The backend is Agg already; %matplotlib inline must not ask for a GUI.
+    shell.register_magic_function(lambda line="": None, "line", "matplotlib")
+    shell.getoutput = lambda cmd, *a, **k: no_shell(cmd) or []
+    for name in ("bash", "sh", "script", "sx", "system", "perl", "ruby", "python2", "python3",
+                 "pypy", "!"):
+        shell.magics_manager.magics["cell"].pop(name, None)
+    builtins.input = no_input
+    shell.user_ns["input"] = no_input
+    stub = types.ModuleType("selfcheck")
+    stub.check = stub.check_all = lambda *a, **k: None
+    sys.modules["selfcheck"] = stub
+
+
+def _close_figures() -> None:
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        try:
+            plt.close("all")
+        except Exception:
+            pass
+
+
+def describe_error(exc: BaseException) -> dict:
+    """Type, message and the last user-code frames, as short text."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "IPython" not in f.filename and "/harness/" not in f.filename]
+    where = [f"line {f.lineno} in {f.name}" + (f": {f.line}" if f.line else "") for f in frames[-3:]]
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        where = [f"line {exc.lineno}: {(exc.text or '').strip()}"]
+    message = f"{type(exc).__name__}: {exc}"
+    return {"type": type(exc).__name__, "message": message[:500], "where": where}
+
+
+def _install_alarm() -> None:
+    def on_alarm(signum, frame):
+        raise CallTimeout()
+    signal.signal(signal.SIGALRM, on_alarm)
+
+
+def _timed_run(program, namespace, seconds):
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return programs.run(program, namespace)
+    except CallTimeout:
+        return {"ok": False, "exc_type": "Timeout",
+                "error": f"did not return within {seconds:g} s (an endless loop?)"}
+    except (SystemExit, KeyboardInterrupt) as exc:
+        return {"ok": False, "exc_type": type(exc).__name__,
+                "error": f"{type(exc).__name__} raised inside the function"}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+if __name__ == "__main__":
+    main()

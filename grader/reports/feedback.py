@@ -1,0 +1,44 @@
+"""feedback/<student>.md: what passed, what failed, why, and what to fix."""
+
+
+def write(spec, record, path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(spec, record), encoding="utf-8")
+
+
+def render(spec, record) -> str:
+    out = [f"# {spec.title}: feedback for {record['student']}", "",
+           f"**Score: {record['score']:g} / {record['max_score']:g}** (status: {record['status']})"]
+    if record["reason"]:
+        out += ["", f"> {record['reason']}"]
+    by_question: dict = {}
+    for c in record["checks"]:
+        by_question.setdefault(c["question"], []).append(c)
+    for q in spec.questions:
+        checks = by_question.get(q.name, [])
+        got = sum(c["points"] for c in checks)
+        out += ["", f"## {q.title}: {got:g} / {q.points:g}" + (" (bonus)" if q.bonus else ""), ""]
+        out += [line for c in checks for line in _check_lines(c)]
+    errors = [c for c in record.get("cells", []) if c.get("error")]
+    if errors:
+        out += ["", "## Cells that raised an error", ""]
+        for c in errors:
+            e = c["error"]
+            out.append(f"- cell {c['index'] + 1}: `{e['message']}`" +
+                       (f" ({'; '.join(e['where'])})" if e.get("where") else ""))
+    out += ["", "Hidden checks use inputs you have not seen; the self-check in the notebook "
+                "runs only the public ones.", ""]
+    return "\n".join(out)
+
+
+def _check_lines(c):
+    mark = "passed" if c["passed"] else "FAILED"
+    err = f", relative error {c['rel_err']:.1e}" if c.get("rel_err") is not None else ""
+    lines = [f"- {mark}: {c['name']} ({c['points']:g}/{c['max_points']:g}{err})"]
+    if not c["passed"] and c["message"]:
+        lines.append(f"  - {c['message']}")
+    if c.get("detail"):
+        lines.append(f"  - {c['detail']}")
+    for d in c["diagnosis"]:
+        lines.append(f"  - Looks like **{d['name']}**. Hint: {d['hint']}")
+    return lines

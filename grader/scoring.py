@@ -1,0 +1,107 @@
+"""Compare a submission's raw outputs with the expected ones; give points.
+
+Every verdict is computed here, in the grader's process, from plain data
+the student's process returned. A failed check is compared with the
+catalogued mistakes of its function to name what went wrong.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from grader.harness.compare import Verdict, judge
+
+
+@dataclass
+class CheckResult:
+    name: str
+    question: str
+    function: str
+    points: float
+    max_points: float
+    passed: bool
+    public: bool
+    rel_err: float | None = None
+    message: str = ""
+    diagnosis: list = field(default_factory=list)  # [{"name", "hint"}]
+    detail: str = ""  # expected vs got, for public checks only
+
+
+def judge_check(prep, results: list) -> CheckResult:
+    """One check: passed when every case passes; the worst relative error is kept."""
+    verdicts = [judge(prep.check.compare, got, want, program)
+                for got, want, program in zip(results, prep.expected, prep.programs)]
+    failed = [v for v in verdicts if not v.passed]
+    rel = max((v.rel_err for v in verdicts if v.rel_err is not None), default=None)
+    check = prep.check
+    result = CheckResult(check.name, prep.question.name, check.function,
+                         0.0 if failed else float(check.points), float(check.points),
+                         not failed, check.public, rel, failed[0].message if failed else "")
+    if failed:
+        result.diagnosis = diagnose(prep, results)
+        if check.public:
+            k = next(i for i, v in enumerate(verdicts) if not v.passed)
+            result.detail = f"expected {_short(prep.expected[k].get('out'))}, " \
+                            f"got {_short(results[k].get('out', results[k].get('error')))}"
+    return result
+
+
+def _short(value) -> str:
+    text = repr(value.tolist() if hasattr(value, "tolist") else value)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def diagnose(prep, results: list) -> list:
+    """The catalogued mistakes whose outputs the student's match on every case."""
+    compare = dict(prep.check.compare, inputs_unchanged=False, dtype=False) \
+        if prep.check.compare["kind"] == "allclose" else prep.check.compare
+    found = []
+    for mistake, outputs in prep.mistakes:
+        if all(_matches(compare, got, wrong, program)
+               for got, wrong, program in zip(results, outputs, prep.programs)):
+            found.append({"name": mistake.name, "hint": mistake.hint})
+    return found
+
+
+def _matches(compare, got, wrong, program) -> bool:
+    if not wrong.get("ok"):
+        return False
+    verdict: Verdict = judge(compare, got, wrong, program)
+    return verdict.passed
+
+
+def not_run(prep, reason: str) -> CheckResult:
+    check = prep.check
+    return CheckResult(check.name, prep.question.name, check.function, 0.0, float(check.points),
+                       False, check.public, None, reason)
+
+
+def as_dict(result: CheckResult) -> dict:
+    return asdict(result)
+
+
+# -- a whole submission ---------------------------------------------------------
+
+STATUS_OF_RUN = {"ok": "graded", "timeout": "timeout", "crashed": "error", "protocol": "error",
+                 "memory": "memory"}
+
+
+def score_run(prepared: list, raw, case_index: list) -> dict:
+    """Judge every check from a RawRun; returns the scored part of a record.
+
+    ``case_index[i]`` lists the positions in the run's results of check i's cases.
+    """
+    checks = []
+    for prep, positions in zip(prepared, case_index):
+        results = [raw.results.get(k) for k in positions]
+        if any(r is None for r in results):
+            checks.append(not_run(prep, f"not run: {raw.reason}"))
+        else:
+            checks.append(judge_check(prep, results))
+    questions: dict = {}
+    for prep, result in zip(prepared, checks):
+        questions[prep.question.name] = questions.get(prep.question.name, 0.0) + result.points
+    return {"status": STATUS_OF_RUN.get(raw.status, "error"), "reason": raw.reason,
+            "score": round(sum(questions.values()), 6), "questions": questions,
+            "checks": [as_dict(c) for c in checks], "cells": raw.cells,
+            "output": raw.output[-4000:], "seconds": round(raw.seconds, 3),
+            "isolation": raw.isolation}
