@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exit 1 if any graded submission scores below SCORE")
     g.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one test case per check")
     g.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
+
+    a = commands.add_parser("assign", help="generate the student bundles from the masters",
+                            description="Write assignments/<name>/student/ from master.ipynb: "
+                                        "the template, the self-check and requirements.txt.")
+    a.add_argument("names", nargs="*", help="assignments (default: all)")
     return parser
 
 
@@ -45,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "grade":
             return _grade(args)
+        if args.command == "assign":
+            return _assign(args)
     except UsageError as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2
@@ -77,6 +84,18 @@ def _grade(args) -> int:
     if args.fail_under is not None and any(
             r["status"] == "graded" and r["score"] < args.fail_under for r in records):
         return 1
+    return 0
+
+
+def _assign(args) -> int:
+    import assignments
+    from grader.assign import assign
+    from grader.submissions import UsageError
+
+    for name in args.names or assignments.NAMES:
+        if name not in assignments.NAMES:
+            raise UsageError(f"unknown assignment {name!r}: choose from {', '.join(assignments.NAMES)}")
+        print(f"wrote {assign(name)}")
     return 0
 
 

@@ -98,7 +98,7 @@ def partition(got, want, program):
         if (problem := _partition_problem(epoch, d, b, kw.get("drop_last", False),
                                           kw.get("shuffle", True))):
             return Verdict(False, None, problem)
-    if len(epochs) > 1 and kw.get("shuffle", True):
+    if len(epochs) > 1 and kw.get("shuffle", True) and d >= 8:
         flat = [np.concatenate([np.asarray(x) for x in e]).tolist() for e in epochs]
         if all(f == flat[0] for f in flat[1:]):
             return Verdict(False, None, "consecutive epochs gave the same order: "
@@ -124,7 +124,7 @@ def _partition_problem(batches, d, b, drop_last, shuffle):
         return "the batches must cover every row exactly once"
     if not shuffle and flat.tolist() != list(range(len(flat))):
         return "with shuffle=False the rows must come in order 0, 1, 2, ..."
-    if shuffle and d > 3 and flat.tolist() == list(range(len(flat))):
+    if shuffle and d >= 8 and flat.tolist() == list(range(len(flat))):
         return "with shuffle=True the rows came in order: permute them with rng"
     return None
 

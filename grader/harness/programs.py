@@ -80,7 +80,9 @@ def objective(spec: dict):
     kind = spec["kind"]
     if kind == "quadratic":
         A, b = np.asarray(spec["A"]), np.asarray(spec["b"])
-        return lambda theta: (A @ np.ravel(theta) - b).reshape(np.shape(theta))
+        # In theta's dtype, as a float32 model's gradient would be.
+        return lambda theta: (A @ np.ravel(theta) - b).reshape(np.shape(theta)).astype(
+            np.result_type(theta, np.float16), copy=False)
     if kind == "linear":
         return lambda theta, X, y: 2.0 * X.T @ (X @ theta - y) / len(y)
     if kind == "logistic":
@@ -100,10 +102,11 @@ def _materialise(value, log):
     if isinstance(value, dict) and "$objective" in value:
         grad = objective(value["$objective"])
 
-        def recorded(*args):
+        def recorded(*args, **kwargs):
             # Rows seen per call (data objectives) or the point asked for (quadratic).
-            log.append(len(args[1]) if len(args) == 3 else np.array(args[0], dtype=float))
-            return grad(*args)
+            X = args[1] if len(args) > 1 else kwargs.get("X")
+            log.append(len(X) if X is not None else np.array(args[0], dtype=float))
+            return grad(*args, **kwargs)
         return recorded
     if isinstance(value, np.ndarray):
         return value.copy()

@@ -1,0 +1,19 @@
+"""Run an assignment's checks in-process against a namespace (no notebook, no subprocess)."""
+import assignments
+from grader.checks.expected import prepare
+from grader.harness import programs
+from grader.scoring import judge_check
+
+_PREPARED = {}
+
+
+def prepared(name):
+    if name not in _PREPARED:
+        _PREPARED[name] = prepare(assignments.load(name))
+    return _PREPARED[name]
+
+
+def results_for(name, namespace, function=None):
+    """CheckResults of every check (of ``function``) with ``namespace`` as the student."""
+    return [judge_check(p, [programs.run(x, namespace) for x in p.programs])
+            for p in prepared(name) if function in (None, p.check.function)]

@@ -1,0 +1,224 @@
+"""The checks of Assignment 6 accept every correct answer and catch the catalogued mistakes.
+
+Correct answers are the reference and alternatives written in other styles
+(a student's shuffle or chunking need not be the reference's). Every result
+goes through the wire format, as a student's would.
+"""
+import dataclasses
+
+import numpy as np
+import pytest
+
+import assignments
+from grader.checks.expected import prepare
+from grader.harness import programs, wire
+from grader.scoring import judge_check
+
+A6 = assignments.load("a6_batching")
+# The declared hidden seed, and others: hidden checks must not depend on lucky draws.
+SEEDS = (A6.hidden_seed, 1, 2, 3, 4)
+PREPARED = {seed: prepare(dataclasses.replace(A6, hidden_seed=seed)) for seed in SEEDS}
+
+
+def run_check(prep, namespace):
+    results = [wire.decode(wire.encode(programs.run(wire.decode(wire.encode(p)), namespace)))
+               for p in prep.programs]
+    return judge_check(prep, results)
+
+
+def preps_of(function, seed=A6.hidden_seed):
+    return [p for p in PREPARED[seed] if p.check.function == function]
+
+
+# -- correct alternatives -----------------------------------------------------------
+
+def batch_size_for_table(mode, d, b=None):
+    if mode == "minibatch" and (b is None or b <= 1 or b >= d):
+        raise ValueError("need 1 < b < d")
+    sizes = {"batch": d, "sgd": 1, "minibatch": b}
+    if mode not in sizes:
+        raise ValueError(mode)
+    return sizes[mode]
+
+
+def minibatch_indices_array_split(d, batch_size, rng=None, shuffle=True, drop_last=False):
+    rng = np.random.default_rng() if rng is None else rng
+    order = rng.permutation(d) if shuffle else np.arange(d)
+    pieces = np.array_split(order, range(batch_size, d, batch_size))
+    return [p for p in pieces if len(p) == batch_size or not drop_last]
+
+
+def minibatch_indices_shuffle_loop(d, batch_size, rng=None, shuffle=True, drop_last=False):
+    order = np.arange(d)
+    if shuffle:
+        (rng or np.random.default_rng()).shuffle(order)
+    batches, start = [], 0
+    while start < d:
+        batch = order[start:start + batch_size]
+        if len(batch) == batch_size or not drop_last:
+            batches.append(batch.copy())
+        start += batch_size
+    return batches
+
+
+def minibatch_indices_choice_reshape(d, batch_size, rng=None, shuffle=True, drop_last=False):
+    rng = rng if rng is not None else np.random.default_rng()
+    order = rng.choice(d, size=d, replace=False) if shuffle else np.arange(d)
+    full = d // batch_size * batch_size
+    batches = list(order[:full].reshape(-1, batch_size))
+    if full < d and not drop_last:
+        batches.append(order[full:])
+    return batches
+
+
+def accumulated_gradient_average(grad_fn, theta, X, y, micro_batch_size):
+    grads, sizes = [], []
+    for i in range(0, len(X), micro_batch_size):
+        grads.append(grad_fn(theta, X[i:i + micro_batch_size], y[i:i + micro_batch_size]))
+        sizes.append(len(X[i:i + micro_batch_size]))
+    return np.average(np.stack(grads), axis=0, weights=sizes)
+
+
+def accumulated_gradient_running_mean(grad_fn, theta, X, y, micro_batch_size):
+    mean, seen = np.zeros_like(np.asarray(theta, dtype=float)), 0
+    for i in range(0, len(X), micro_batch_size):
+        Xc, yc = X[i:i + micro_batch_size], y[i:i + micro_batch_size]
+        seen += len(Xc)
+        mean = mean + len(Xc) / seen * (grad_fn(theta, Xc, yc) - mean)
+    return mean
+
+
+def accumulated_gradient_index_chunks(grad_fn, theta, X, y, micro_batch_size):
+    n = len(X)
+    chunks = np.array_split(np.arange(n), range(micro_batch_size, n, micro_batch_size))
+    weights = np.array([len(c) for c in chunks], dtype=float)
+    grads = np.array([grad_fn(theta, X[c], y[c]) for c in chunks])
+    return weights @ grads / n
+
+
+def train_epoch_index_chunks(grad_fn, theta, X, y, batches, lr, micro_batch_size=None):
+    theta = np.asarray(theta, dtype=float)
+    for idx in batches:
+        m = micro_batch_size or len(idx)
+        chunks = np.array_split(idx, range(m, len(idx), m))
+        g = sum(len(c) * grad_fn(theta, X[c], y[c]) for c in chunks) / len(idx)
+        theta = theta - lr * g
+    return theta
+
+
+def train_epoch_via_accumulation(grad_fn, theta, X, y, batches, lr, micro_batch_size=None):
+    for idx in batches:
+        Xb, yb = X[idx], y[idx]
+        if micro_batch_size is None:
+            g = grad_fn(theta, Xb, yb)
+        else:
+            g = accumulated_gradient_average(grad_fn, theta, Xb, yb, micro_batch_size)
+        theta = theta - lr * g
+    return theta
+
+
+def train_epoch_in_place(grad_fn, theta, X, y, batches, lr, micro_batch_size=None):
+    theta = np.array(theta, dtype=float)  # a copy: the caller's theta is not touched
+    for idx in batches:
+        step = len(idx) if micro_batch_size is None else micro_batch_size
+        total = np.zeros_like(theta)
+        for start in range(0, len(idx), step):
+            rows = idx[start:start + step]
+            total += len(rows) * grad_fn(theta, X[rows], y[rows])
+        theta -= lr * total / len(idx)
+    return theta
+
+
+ALTERNATIVES = {
+    "batch_size_for": [batch_size_for_table],
+    "minibatch_indices": [minibatch_indices_array_split, minibatch_indices_shuffle_loop,
+                          minibatch_indices_choice_reshape],
+    "accumulated_gradient": [accumulated_gradient_average, accumulated_gradient_running_mean,
+                             accumulated_gradient_index_chunks],
+    "train_epoch": [train_epoch_index_chunks, train_epoch_via_accumulation, train_epoch_in_place],
+}
+CORRECT = [(name, A6.reference[name]) for name in A6.functions] + \
+          [(name, impl) for name, impls in ALTERNATIVES.items() for impl in impls]
+
+
+# -- wrong answers that are not catalogued (the checks still fail them) -------------
+
+def minibatch_indices_never_shuffled(d, batch_size, rng=None, shuffle=True, drop_last=False):
+    stop = d - d % batch_size if drop_last else d
+    return [np.arange(d)[i:i + batch_size] for i in range(0, stop, batch_size)]
+
+
+def minibatch_indices_ignores_drop_last(d, batch_size, rng=None, shuffle=True, drop_last=False):
+    order = (rng or np.random.default_rng()).permutation(d) if shuffle else np.arange(d)
+    return [order[i:i + batch_size] for i in range(0, d, batch_size)]
+
+
+def minibatch_indices_same_every_epoch(d, batch_size, rng=None, shuffle=True, drop_last=False):
+    order = np.random.default_rng(0).permutation(d) if shuffle else np.arange(d)
+    stop = d - d % batch_size if drop_last else d
+    return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
+
+
+def accumulated_gradient_all_rows_at_once(grad_fn, theta, X, y, micro_batch_size):
+    return grad_fn(theta, X, y)
+
+
+UNCATALOGUED = [("minibatch_indices", minibatch_indices_never_shuffled),
+                ("minibatch_indices", minibatch_indices_ignores_drop_last),
+                ("minibatch_indices", minibatch_indices_same_every_epoch),
+                ("accumulated_gradient", accumulated_gradient_all_rows_at_once)]
+
+
+# -- tests ----------------------------------------------------------------------------
+
+def test_declaration():
+    assert A6.functions == ("batch_size_for", "minibatch_indices", "accumulated_gradient",
+                            "train_epoch")
+    assert [q.name for q in A6.questions] == ["batch_size", "indices", "accumulation", "epoch"]
+    names = [c.name for _, c in A6.checks()]
+    assert len(names) == len(set(names))
+    for question in A6.questions:
+        functions = {c.function for c in question.checks}
+        assert len(functions) == 1
+        assert any(c.public for c in question.checks) and any(not c.public for c in question.checks)
+        assert all(c.points == 1 for c in question.checks)
+    assert A6.max_score == len(names)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("function,impl", CORRECT, ids=lambda x: getattr(x, "__name__", x))
+def test_correct_answers_pass_every_check(function, impl, seed):
+    namespace = dict(A6.reference, **{function: impl})
+    for prep in preps_of(function, seed):
+        result = run_check(prep, namespace)
+        assert result.passed, (result.name, result.message)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("mistake", A6.mistakes, ids=lambda m: m.name)
+def test_every_mistake_fails_and_is_named(mistake, seed):
+    results = [run_check(p, {mistake.function: mistake.impl})
+               for p in preps_of(mistake.function, seed)]
+    failed = [r for r in results if not r.passed]
+    assert failed, f"{mistake.name} passes every check"
+    named = [r.name for r in failed if mistake.name in [d["name"] for d in r.diagnosis]]
+    assert named, f"{mistake.name} is not named on any of {[r.name for r in failed]}"
+
+
+@pytest.mark.parametrize("function,impl", UNCATALOGUED, ids=lambda x: getattr(x, "__name__", x))
+def test_uncatalogued_wrong_answers_fail(function, impl):
+    results = [run_check(p, {function: impl}) for p in preps_of(function)]
+    assert any(not r.passed for r in results)
+
+
+def test_public_checks_ship_small_data():
+    for prep in PREPARED[A6.hidden_seed]:
+        if prep.check.public:
+            size = len(wire.encode({"programs": prep.programs, "expected": prep.expected}))
+            assert size < 10_000, (prep.check.name, size)
+
+
+def test_public_cases_do_not_depend_on_the_hidden_seed():
+    for a, b in zip(PREPARED[SEEDS[0]], PREPARED[SEEDS[1]]):
+        if a.check.public:
+            assert wire.encode(a.programs) == wire.encode(b.programs), a.check.name
