@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test clean
+.PHONY: demo test assign examples clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version.split()[0]'
@@ -21,11 +21,20 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@ $(VENV)/.installed
 
+# The example class: a dozen notebooks per assignment, graded into graded/.
 demo: $(VENV)/.installed
-	$(BIN)/python -m reference
+	$(BIN)/grader grade examples/submissions/a6_batching --out graded/a6_batching --timeout 10
+	$(BIN)/grader grade examples/submissions/a7_optimizers --out graded/a7_optimizers --timeout 10
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+
+# Regenerate the student bundles from the masters, then the example class from them.
+assign: $(VENV)/.installed
+	$(BIN)/grader assign
+
+examples: assign
+	$(BIN)/python scripts/make_example_class.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

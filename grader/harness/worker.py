@@ -131,6 +131,7 @@ def _neutralise(shell) -> None:
     shell.user_ns["input"] = no_input
     stub = types.ModuleType("selfcheck")
     stub.check = stub.check_all = lambda *a, **k: None
+    stub.passes = lambda *a, **k: True
     sys.modules["selfcheck"] = stub
 
 

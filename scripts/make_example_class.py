@@ -1,0 +1,162 @@
+"""Write the bundled example class, examples/submissions/<assignment>/, from the templates.
+
+Each example student is the student template with some stubs filled in:
+with the master's solutions, with correct solutions in another style, with
+one known mistake, half-finished, never finishing, or with a syntax error.
+Run after ``grader assign``:  python scripts/make_example_class.py
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "examples" / "submissions"
+_DEF = re.compile(r"^def (\w+)\(", re.M)
+_MARKER = re.compile(r"^[ \t]*# (BEGIN|END) SOLUTION[^\n]*\n", re.M)
+
+A7_STYLE = {
+    "sgd_update": "def sgd_update(theta, g, lr):\n    step = lr * g\n    return theta - step\n",
+    "adam_update": '''def adam_update(theta, g, s, r, t, lr=0.001, rho1=0.9, rho2=0.999, delta=1e-8):
+    s_new = rho1 * s + (1 - rho1) * g
+    r_new = rho2 * r + (1 - rho2) * g**2
+    s_hat = s_new / (1 - rho1**t)
+    r_hat = r_new / (1 - rho2**t)
+    return theta - (lr / (np.sqrt(r_hat) + delta)) * s_hat, s_new, r_new
+''',
+    "adagrad_update": '''def adagrad_update(theta, g, r, lr, delta=1e-7):
+    r = r + np.square(g)
+    return theta - lr * g / (delta + np.sqrt(r)), r
+''',
+}
+A7_MISTAKES = {
+    "mistake_adam_no_bias_correction": {"adam_update": '''def adam_update(theta, g, s, r, t, lr=0.001, rho1=0.9, rho2=0.999, delta=1e-8):
+    s = rho1 * s + (1 - rho1) * g
+    r = rho2 * r + (1 - rho2) * g * g
+    return theta - lr * s / (delta + np.sqrt(r)), s, r
+'''},
+    "mistake_momentum_old_velocity": {"momentum_update": '''def momentum_update(theta, g, v, lr, alpha):
+    theta_new = theta + v
+    v_new = alpha * v - lr * g
+    return theta_new, v_new
+'''},
+    "mistake_nesterov_no_look_ahead": {"nesterov_update": '''def nesterov_update(theta, grad_fn, v, lr, alpha):
+    v = alpha * v - lr * grad_fn(theta)
+    return theta + v, v
+'''},
+    "mistake_rmsprop_no_one_minus_rho": {"rmsprop_update": '''def rmsprop_update(theta, g, r, lr, rho=0.9, delta=1e-6):
+    r = rho * r + g * g
+    return theta - lr / (delta + np.sqrt(r)) * g, r
+'''},
+    "mistake_adam_t_from_zero": {"adam_update": '''def adam_update(theta, g, s, r, t, lr=0.001, rho1=0.9, rho2=0.999, delta=1e-8):
+    s = rho1 * s + (1 - rho1) * g
+    r = rho2 * r + (1 - rho2) * g * g
+    s_hat = s / (1 - rho1 ** (t + 1))
+    r_hat = r / (1 - rho2 ** (t + 1))
+    return theta - lr * s_hat / (delta + np.sqrt(r_hat)), s, r
+'''},
+}
+A6_STYLE = {
+    "batch_size_for": '''def batch_size_for(mode, d, b=None):
+    sizes = {"batch": d, "sgd": 1}
+    if mode in sizes:
+        return sizes[mode]
+    if mode != "minibatch" or b is None or not 1 < b < d:
+        raise ValueError("mini-batch size must satisfy 1 < b < d")
+    return b
+''',
+    "minibatch_indices": '''def minibatch_indices(d, batch_size, rng=None, shuffle=True, drop_last=False):
+    order = (rng or np.random.default_rng()).permutation(d) if shuffle else np.arange(d)
+    batches = [order[i:i + batch_size] for i in range(0, d, batch_size)]
+    if drop_last and len(batches[-1]) < batch_size:
+        batches.pop()
+    return batches
+''',
+}
+A6_MISTAKES = {
+    "mistake_summed_gradient": {"accumulated_gradient": '''def accumulated_gradient(grad_fn, theta, X, y, micro_batch_size):
+    total = 0
+    for i in range(0, len(X), micro_batch_size):
+        total = total + len(X[i:i + micro_batch_size]) * grad_fn(theta, X[i:i + micro_batch_size], y[i:i + micro_batch_size])
+    return total
+'''},
+    "mistake_mean_of_chunk_means": {"accumulated_gradient": '''def accumulated_gradient(grad_fn, theta, X, y, micro_batch_size):
+    means = [grad_fn(theta, X[i:i + micro_batch_size], y[i:i + micro_batch_size])
+             for i in range(0, len(X), micro_batch_size)]
+    return np.mean(means, axis=0)
+'''},
+    "mistake_epoch_summed_gradient": {"train_epoch": '''def train_epoch(grad_fn, theta, X, y, batches, lr, micro_batch_size=None):
+    for idx in batches:
+        g = len(idx) * grad_fn(theta, X[idx], y[idx])
+        theta = theta - lr * g
+    return theta
+'''},
+    "mistake_modes_swapped": {"batch_size_for": '''def batch_size_for(mode, d, b=None):
+    if mode == "batch":
+        return 1
+    if mode == "sgd":
+        return d
+    if b is None or not 1 < b < d:
+        raise ValueError("need 1 < b < d")
+    return b
+'''},
+}
+
+
+def solutions(master) -> dict:
+    """Function name -> the master's solution cell without its markers."""
+    found = {}
+    for cell in master.cells:
+        if cell.cell_type == "code" and "# BEGIN SOLUTION" in cell.source:
+            for name in _DEF.findall(cell.source):
+                found[name] = _MARKER.sub("", cell.source)
+    return found
+
+
+def fill(template, sources: dict, extra_cells=()):
+    nb = nbformat.from_dict(template)
+    for cell in nb.cells:
+        names = _DEF.findall(cell.source) if cell.cell_type == "code" else []
+        if names and names[0] in sources:
+            cell.source = sources[names[0]]
+    for index, source in extra_cells:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.id = f"example-{index}"  # fixed, so regenerating gives the same files
+        nb.cells.insert(index, cell)
+    return nb
+
+
+def students(name, master, template):
+    full = solutions(master)
+    style, mistakes = (A7_STYLE, A7_MISTAKES) if name == "a7_optimizers" else (A6_STYLE, A6_MISTAKES)
+    first_def = next(i for i, c in enumerate(template.cells) if _DEF.search(c.source))
+    half = dict(list(full.items())[: len(full) // 2])
+    yield "correct_as_master", full, ()
+    yield "correct_other_style", {**full, **style}, ()
+    yield "correct_with_notes", full, [(first_def, "# my scratch work\nx = np.arange(3)\nprint(x @ x)")]
+    yield "correct_with_extra_output", full, [(first_def, "for i in range(3):\n    print('epoch', i)")]
+    for student, wrong in mistakes.items():
+        yield student, {**full, **wrong}, ()
+    yield "half_finished", half, ()
+    yield "never_finishes", full, [(first_def, "while True:\n    pass")]
+    yield "syntax_error", {**full, next(iter(full)): "def oops(:\n    return\n"}, ()
+
+
+def main():
+    for name in ("a6_batching", "a7_optimizers"):
+        folder = OUT / name
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        master = nbformat.read(ROOT / "assignments" / name / "master.ipynb", as_version=4)
+        template = nbformat.read(ROOT / "assignments" / name / "student" / f"{name}.ipynb", as_version=4)
+        for student, sources, extra in students(name, master, template):
+            nbformat.write(fill(template, sources, extra), folder / f"{student}.ipynb")
+        print(f"wrote {len(list(folder.iterdir()))} notebooks to {folder}")
+
+
+if __name__ == "__main__":
+    main()
