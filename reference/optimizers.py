@@ -141,7 +141,9 @@ def rmsprop_update(theta, g, r, lr, rho=0.9, delta=1e-6):
         r: running mean of squared gradients (zeros at first).
         lr: global learning rate epsilon > 0.
         rho: decay rate in [0, 1) (book: 0.9).
-        delta: stability constant > 0 (book: 1e-6).
+        delta: stability constant > 0 (book: 1e-6), outside the square root as
+            in the lecture and torch.optim.RMSprop (the book's Algorithm 8.5
+            puts it under the root).
     Returns:
         (theta_new, r_new).
     """

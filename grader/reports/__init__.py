@@ -1,8 +1,13 @@
 """Reports built from the journal's records: every file a run writes into --out."""
+import shutil
+
 from grader.reports import feedback, gradebook, gradescope
 
 
 def write_all(spec, records, out):
+    """Rebuild every report from the records; stale per-student files go."""
+    for folder in ("results", "feedback"):
+        shutil.rmtree(out / folder, ignore_errors=True)
     gradebook.write(spec, records, out / "grades.csv")
     for record in records:
         name = safe_name(record["student"])
