@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from grader.harness.compare import Verdict, judge
+from grader.harness.compare import judge, same_as
 
 
 @dataclass
@@ -52,21 +52,8 @@ def _short(value) -> str:
 
 def diagnose(prep, results: list) -> list:
     """The catalogued mistakes whose outputs the student's match on every case."""
-    compare = dict(prep.check.compare, inputs_unchanged=False, dtype=False) \
-        if prep.check.compare["kind"] == "allclose" else prep.check.compare
-    found = []
-    for mistake, outputs in prep.mistakes:
-        if all(_matches(compare, got, wrong, program)
-               for got, wrong, program in zip(results, outputs, prep.programs)):
-            found.append({"name": mistake.name, "hint": mistake.hint})
-    return found
-
-
-def _matches(compare, got, wrong, program) -> bool:
-    if not wrong.get("ok"):
-        return False
-    verdict: Verdict = judge(compare, got, wrong, program)
-    return verdict.passed
+    return [{"name": m.name, "hint": m.hint} for m, outputs in prep.mistakes
+            if same_as(prep.check.compare, results, outputs, prep.programs)]
 
 
 def not_run(prep, reason: str) -> CheckResult:

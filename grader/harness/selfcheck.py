@@ -39,11 +39,8 @@ def _verdicts(entry, results):
 
 
 def _diagnose(entry, results):
-    loose = dict(entry["compare"], inputs_unchanged=False, dtype=False) \
-        if entry["compare"]["kind"] == "allclose" else entry["compare"]
     return [m for m in entry["mistakes"]
-            if all(w.get("ok") and compare.judge(loose, g, w, p).passed
-                   for g, w, p in zip(results, m["outputs"], entry["programs"]))]
+            if compare.same_as(entry["compare"], results, m["outputs"], entry["programs"])]
 
 
 def check(function: str, namespace: dict | None = None) -> bool:

@@ -152,6 +152,18 @@ def judge(compare: dict, got: dict, want: dict, program: dict) -> Verdict:
     return COMPARATORS[compare["kind"]](got, want, program, **params)
 
 
+def same_as(compare: dict, results: list, outputs: list, programs: list) -> bool:
+    """True when ``results`` match another implementation's ``outputs`` on every case.
+
+    Used to name a mistake: the comparison ignores dtype and input checks,
+    which say nothing about which formula was used.
+    """
+    if compare["kind"] == "allclose":
+        compare = dict(compare, inputs_unchanged=False, dtype=False)
+    return all(isinstance(w, dict) and w.get("ok") and judge(compare, g, w, p).passed
+               for g, w, p in zip(results, outputs, programs))
+
+
 def _not_ok(got, want):
     if not isinstance(got, dict) or not got.get("ok"):
         error = got.get("error", "failed") if isinstance(got, dict) else "no result"
