@@ -26,6 +26,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default 60)")
     g.add_argument("--call-timeout", type=float, default=10.0,
                    help="seconds per graded call (default 10)")
+    g.add_argument("--memory", type=float, default=2.0, metavar="GIB",
+                   help="memory per submission in GiB (default 2)")
+    g.add_argument("--processes", type=int, default=64,
+                   help="processes and threads per submission (default 64)")
+    g.add_argument("--isolation", choices=("auto", "bwrap", "process"), default="auto",
+                   help="bwrap: bubblewrap sandbox (required); process: a plain process; "
+                        "auto (default): bubblewrap where available, else a warning")
     g.add_argument("--resume", action="store_true",
                    help="keep results already in --out for unchanged submissions")
     g.add_argument("--fail-under", type=float, metavar="SCORE",
@@ -46,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    from grader.submissions import UsageError
+    from grader.errors import UsageError
     try:
         if args.command == "grade":
             return _grade(args)
@@ -66,16 +73,17 @@ def _grade(args) -> int:
     from grader.execute import Limits
     from grader.grade import grade
     from grader.reports import junit, summary
-    from grader.submissions import UsageError
+    from grader.errors import UsageError
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    limits = Limits(timeout=args.timeout, call_timeout=args.call_timeout)
+    limits = Limits(timeout=args.timeout, call_timeout=args.call_timeout,
+                    memory=int(args.memory * 2 ** 30), processes=args.processes)
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, disable=args.quiet, transient=True) as bar:
         task = bar.add_task("grading", total=None)
         spec, records, out = grade(args.path, args.out, args.assignment, args.jobs, limits,
-                                   args.resume,
+                                   args.resume, args.isolation,
                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
     if args.junit:
         junit.write(records, Path(args.junit))
@@ -90,7 +98,7 @@ def _grade(args) -> int:
 def _assign(args) -> int:
     import assignments
     from grader.assign import assign
-    from grader.submissions import UsageError
+    from grader.errors import UsageError
 
     for name in args.names or assignments.NAMES:
         if name not in assignments.NAMES:

@@ -10,7 +10,7 @@ from pathlib import Path
 import assignments
 from grader import __version__, reports
 from grader.checks.expected import prepare
-from grader.execute import Limits, LocalLauncher, run_submission
+from grader.execute import Limits, choose, run_submission
 from grader.journal import Journal, load
 from grader.notebooks import Unreadable, read_notebook
 from grader.scoring import score_run
@@ -27,8 +27,9 @@ class Job:
 
 
 def grade(path, out=None, assignment: str | None = None, jobs: int | None = None,
-          limits: Limits = Limits(), resume: bool = False, launcher=None, progress=None):
-    """Grade every submission under ``path``; returns (assignment, records)."""
+          limits: Limits = Limits(), resume: bool = False, isolation: str = "auto",
+          progress=None):
+    """Grade every submission under ``path``; returns (assignment, records, out)."""
     path = Path(path)
     out = Path(out) if out else default_out(path)
     _refuse_inside(path, out)
@@ -40,7 +41,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     journal = Journal(out, resume)
     prepared = prepare(spec)
     plan, case_index = _flatten(prepared)
-    launcher = launcher or LocalLauncher()
+    jobs = jobs or os.cpu_count() or 1
 
     def one(job):
         key = {"sha256": job.submission.sha256, "grader_version": __version__,
@@ -62,7 +63,8 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
         journal.append(record)
         return record
 
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+    with choose(isolation, hidden=[path, out], slots=jobs) as launcher, \
+            ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(one, job) for job in todo]
         for done, future in enumerate(as_completed(futures), 1):
             future.result()

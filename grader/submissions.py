@@ -12,9 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-
-class UsageError(Exception):
-    """The command cannot run as asked (exit status 2, one line for the tutor)."""
+from grader.errors import UsageError
 
 
 @dataclass(frozen=True)

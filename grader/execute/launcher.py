@@ -1,23 +1,49 @@
-"""How the student's process is started.
+"""How the student's process is started, confined and stopped.
 
-A launcher returns a started process whose stdin/stdout carry the protocol
-and which ``stop`` ends together with every process it started.
+A launcher is a context manager for one grading run: ``start`` returns a
+running worker whose stdin/stdout carry the protocol, ``stop`` ends it
+together with every process it started. ``isolation`` names what is in
+force, and each result records it.
+
+``BwrapLauncher`` (Linux with bubblewrap): own PID, network, IPC and mount
+namespaces; a read-only view of the system with the project, the
+submissions, the outputs and home folders hidden; a fresh private /tmp as
+working directory; an unprivileged user per job slot, so that process
+limits hold; the worker's code is a copy of ``grader/harness`` only.
+``LocalLauncher`` is the fallback: a plain child process in its own session.
+In both, the worker applies the resource limits to itself before any
+student code runs.
 """
 from __future__ import annotations
 
 import os
+import queue
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
+
+import grader
+from grader.errors import UsageError
+
+HARNESS = Path(grader.__file__).parent / "harness"
+PROJECT = Path(grader.__file__).resolve().parent.parent
+THREADS_1 = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 class Launcher:
-    """Interface: start a worker in a fresh working directory; stop it for good."""
-
     isolation = "none"
+    own_user = False  # True when the worker runs as a user of its own (process limits hold)
 
-    def start(self, workdir: str) -> subprocess.Popen:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def start(self) -> subprocess.Popen:
         raise NotImplementedError
 
     def stop(self, proc: subprocess.Popen) -> None:
@@ -26,26 +52,127 @@ class Launcher:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        try:
-            proc.kill()
-        except ProcessLookupError:
-            pass
         proc.wait()
-
-    def workdir(self):
-        return tempfile.TemporaryDirectory(prefix="grader-")
 
 
 class LocalLauncher(Launcher):
-    """A plain child process in its own session, with a private temporary cwd."""
+    """A child process in its own session with a private temporary cwd."""
 
     isolation = "process"
 
-    def start(self, workdir: str) -> subprocess.Popen:
+    def start(self) -> subprocess.Popen:
+        workdir = tempfile.mkdtemp(prefix="grader-")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY", "JUPYTER"))}
-        env.update(MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1",
-                   OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", HOME=workdir)
-        return subprocess.Popen([sys.executable, "-m", "grader.harness.worker"],
+        env.update(THREADS_1, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", HOME=workdir)
+        proc = subprocess.Popen([sys.executable, "-m", "grader.harness.worker"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, cwd=workdir, env=env,
                                 start_new_session=True)
+        proc.workdir = workdir
+        return proc
+
+    def stop(self, proc):
+        super().stop(proc)
+        shutil.rmtree(proc.workdir, ignore_errors=True)
+
+
+class BwrapLauncher(Launcher):
+    """The worker inside bubblewrap, as an unprivileged user (see module doc)."""
+
+    isolation = "bubblewrap"
+    FIRST_UID = 61000
+
+    def __init__(self, hidden=(), slots: int = 1, tmp_size: int = 256 * 2 ** 20):
+        # /run is always hidden: the worker's code is mounted under it.
+        paths = {Path(p).resolve() for p in (PROJECT, Path.home(), "/home", "/root", "/run",
+                                             "/var/run", *hidden) if Path(p).exists()}
+        # A folder inside another hidden one is hidden already.
+        self.hidden = sorted(p for p in paths if not any(q in p.parents for q in paths))
+        self.tmp_size = tmp_size
+        self.uids: queue.Queue = queue.Queue()
+        for slot in range(max(1, slots)):
+            self.uids.put(self.FIRST_UID + slot)
+        self.root = None
+        self.own_user = os.geteuid() == 0
+
+    def __enter__(self):
+        # The worker's code, copied where the sandbox can see it: the harness
+        # only, never grader/, reference/ or assignments/.
+        self.root = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
+        shutil.copytree(HARNESS, self.root / "harness",
+                        ignore=shutil.ignore_patterns("__pycache__", "selfcheck.py"))
+        os.chmod(self.root, 0o755)
+        return self
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.root, ignore_errors=True)
+        return False
+
+    def argv(self, uid: int) -> list[str]:
+        keep = sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()})
+        args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+                "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        for path in self.hidden:
+            args += ["--perms", "0755", "--tmpfs", str(path)]
+        for path in keep:  # the Python that runs the worker, even under a hidden folder
+            args += ["--ro-bind", str(path), str(path)]
+        args += ["--ro-bind", str(self.root), "/run/grader",
+                 "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", "/tmp",
+                 "--chdir", "/tmp", "--clearenv"]
+        env = dict(THREADS_1, HOME="/tmp", MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
+                   PATH="/usr/local/bin:/usr/bin:/bin", LANG="C.UTF-8", MPLCONFIGDIR="/tmp/.mpl")
+        for key, value in env.items():
+            args += ["--setenv", key, value]
+        python = sys.executable
+        boot = ("import sys, runpy; sys.path.insert(0, '/run/grader'); "
+                "runpy.run_module('harness.worker', run_name='__main__')")
+        drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--"] if os.geteuid() == 0 else []
+        return args + ["--", *drop, python, "-I", "-c", boot]
+
+    def start(self) -> subprocess.Popen:
+        uid = self.uids.get()
+        proc = subprocess.Popen(self.argv(uid), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc.uid = uid
+        return proc
+
+    def stop(self, proc):
+        super().stop(proc)  # bwrap's death ends its PID namespace, detached children included
+        self.uids.put(proc.uid)
+
+
+def bwrap_works() -> bool:
+    if sys.platform != "linux" or not shutil.which("bwrap"):
+        return False
+    if os.geteuid() == 0 and not shutil.which("setpriv"):
+        return False
+    try:
+        probe = subprocess.run(["bwrap", "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/",
+                                "--proc", "/proc", "--dev", "/dev", "true"],
+                               capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+_warned = False
+
+
+def choose(isolation: str = "auto", hidden=(), slots: int = 1) -> Launcher:
+    """The strongest launcher the machine offers ("auto"), or the one asked for."""
+    global _warned
+    if isolation == "process":
+        return LocalLauncher()
+    if bwrap_works():
+        return BwrapLauncher(hidden, slots)
+    if isolation == "bwrap":
+        raise UsageError("bubblewrap is not usable here (install the bubblewrap package; "
+                           "as root, setpriv from util-linux is needed too)")
+    if not _warned:
+        print("grader: warning: bubblewrap is not available, so notebooks run as plain "
+              "processes without file, network or user isolation; each result records this",
+              file=sys.stderr)
+        _warned = True
+    return LocalLauncher()

@@ -14,14 +14,29 @@ from dataclasses import dataclass, field
 from grader.harness import wire
 
 STATUS_OK, STATUS_TIMEOUT, STATUS_CRASHED, STATUS_PROTOCOL = "ok", "timeout", "crashed", "protocol"
+STATUS_MEMORY = "memory"
 
 
 @dataclass(frozen=True)
 class Limits:
+    """Resource limits of one submission; all on by default."""
     timeout: float = 60.0          # wall-clock seconds for the whole submission
     call_timeout: float = 10.0     # seconds for one program (a graded call)
+    memory: int = 2 * 2 ** 30      # bytes of address space
+    processes: int = 64            # processes and threads of the student's user
+    file_size: int = 64 * 2 ** 20  # bytes of any one file written
     output_limit: int = 2 ** 20    # characters of printed output kept
     result_limit: int = 16 * 2 ** 20  # bytes of one returned frame
+
+    @property
+    def cpu_seconds(self) -> int:
+        """CPU time: a backstop behind the wall clock."""
+        return int(self.timeout) + 5
+
+    def for_worker(self) -> dict:
+        return {"call_timeout": self.call_timeout, "output_limit": self.output_limit,
+                "memory": self.memory, "processes": self.processes,
+                "file_size": self.file_size, "cpu_seconds": self.cpu_seconds}
 
 
 @dataclass
@@ -40,23 +55,24 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher) -> Raw
     """Execute ``cells``, then run ``programs`` ([check name, program] pairs)."""
     start = time.monotonic()
     run = RawRun(isolation=launcher.isolation)
-    with launcher.workdir() as workdir:
-        proc = launcher.start(workdir)
-        frames: queue.Queue = queue.Queue()
-        threading.Thread(target=_read_frames, args=(proc.stdout, frames, limits.result_limit),
-                         daemon=True).start()
-        try:
-            _converse(proc, frames, cells, programs, limits, run, start)
-        finally:
-            launcher.stop(proc)
+    proc = launcher.start()
+    frames: queue.Queue = queue.Queue()
+    threading.Thread(target=_read_frames, args=(proc.stdout, frames, limits.result_limit),
+                     daemon=True).start()
+    try:
+        _converse(proc, launcher, frames, cells, programs, limits, run, start)
+    finally:
+        launcher.stop(proc)
     run.seconds = time.monotonic() - start
     return run
 
 
-def _converse(proc, frames, cells, programs, limits, run, start):
+def _converse(proc, launcher, frames, cells, programs, limits, run, start):
     deadline = start + limits.timeout
-    if not _send(proc, {"cells": cells, "call_timeout": limits.call_timeout,
-                        "output_limit": limits.output_limit}, run):
+    job = {"cells": cells, **limits.for_worker()}
+    if not launcher.own_user:
+        job["processes"] = None  # would count every process of the tutor's own user
+    if not _send(proc, job, run):
         return
     current = None
     while True:
@@ -81,6 +97,9 @@ def _converse(proc, frames, cells, programs, limits, run, start):
             deadline = min(start + limits.timeout, time.monotonic() + limits.call_timeout + 2)
         elif event == "done":
             return
+        elif event == "limit":
+            return _fail(run, STATUS_MEMORY, f"{message.get('where', 'the notebook')} ran out of "
+                                             f"memory (limit {limits.memory / 2 ** 30:g} GiB)")
         else:
             return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an unknown message")
 

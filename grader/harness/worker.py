@@ -4,18 +4,20 @@ Started by the grader with the protocol on stdin/stdout; run as
 ``python -m <package>.worker``. It never computes a verdict: it sends back
 raw outputs (``wire`` frames) and the grader judges them in its own process.
 
-Frames in: {"cells": [source, ...], "call_timeout": s, "output_limit": bytes},
-then {"programs": [[check_name, program], ...]}.
+Frames in: {"cells": [source, ...], "call_timeout": s, "output_limit": chars,
+"memory": bytes, "processes": n, "file_size": bytes, "cpu_seconds": s}, then
+{"programs": [[check_name, program], ...]}.
 Frames out: {"event": "cell", "index": i} before each cell,
 {"event": "executed", "cells": [{"index", "error"}...], "output_bytes": n},
 {"event": "result", "check": name, "case": k, "result": {...}} per program,
-{"event": "done"}.
+{"event": "done"}; or {"event": "limit", "where": ...} when memory ran out.
 """
 from __future__ import annotations
 
 import builtins
 import io
 import os
+import resource
 import signal
 import sys
 import traceback
@@ -23,7 +25,10 @@ import types
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import numpy  # noqa: E402,F401  imported before student code, so it is warm
+# Imported before any student code: warm, and measured outside the limits.
+import matplotlib  # noqa: E402,F401
+import numpy  # noqa: E402,F401
+from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 
 from . import programs, wire  # noqa: E402
 
@@ -62,6 +67,7 @@ def main() -> None:
         proto_out.flush()
 
     job = wire.decode(wire.read_frame(proto_in, FRAME_LIMIT))
+    apply_limits(job)
     output = CappedText(job.get("output_limit", 2 ** 20))
     namespace, cells = execute_cells(job["cells"], output, send)
     send({"event": "executed", "cells": cells, "output_bytes": output.total,
@@ -75,6 +81,8 @@ def main() -> None:
                       "error": "not run: this function timed out on an earlier check"}
         else:
             result = _timed_run(program, namespace, job.get("call_timeout", 10.0))
+            if result.get("exc_type") == "MemoryError":
+                _out_of_memory(send, f"check {check!r}")
             if result.get("exc_type") == "Timeout":
                 timed_out.add(program.get("fn"))
         try:
@@ -87,6 +95,27 @@ def main() -> None:
     os._exit(0)  # skip interpreter teardown: nothing of the student's may run after
 
 
+def apply_limits(job: dict) -> None:
+    """Hard limits on this process and its children, before any student code runs."""
+    limits = {resource.RLIMIT_AS: job.get("memory"), resource.RLIMIT_CPU: job.get("cpu_seconds"),
+              resource.RLIMIT_NPROC: job.get("processes"), resource.RLIMIT_FSIZE: job.get("file_size"),
+              resource.RLIMIT_CORE: 0}
+    for which, value in limits.items():
+        if value is not None:
+            try:
+                resource.setrlimit(which, (int(value), int(value)))
+            except (ValueError, OSError):
+                pass  # already lower than asked
+
+
+def _out_of_memory(send, where: str) -> None:
+    """Stop at the first MemoryError: the submission blew its memory limit."""
+    try:
+        send({"event": "limit", "kind": "memory", "where": where})
+    finally:
+        os._exit(3)
+
+
 def _silence_standard_fds() -> None:
     """Point fds 0-2 at /dev/null so that stray writes cannot corrupt the protocol."""
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -96,16 +125,20 @@ def _silence_standard_fds() -> None:
 
 def execute_cells(sources, output, send):
     """Run each cell with IPython semantics; an error does not stop later cells."""
-    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
     sys.stdout = sys.stderr = output
-    shell = InteractiveShell.instance(colors="NoColor")
+    config = Config()
+    config.HistoryManager.enabled = False  # no history thread, no sqlite file
+    shell = InteractiveShell.instance(config=config, colors="NoColor")
     _neutralise(shell)
     cells = []
     for index, source in enumerate(sources):
         send({"event": "cell", "index": index})
         result = shell.run_cell(source, store_history=True)
         error = result.error_before_exec or result.error_in_exec
+        if isinstance(error, MemoryError):
+            _out_of_memory(send, f"cell {index + 1}")
         cells.append({"index": index, "error": describe_error(error) if error else None})
         _close_figures()
     return shell.user_ns, cells
