@@ -20,6 +20,7 @@ import os
 import queue
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -46,8 +47,11 @@ class Launcher:
     def start(self) -> subprocess.Popen:
         raise NotImplementedError
 
-    def stop(self, proc: subprocess.Popen) -> None:
-        """Kill the worker's whole process group, then reap it."""
+    def stop(self, proc: subprocess.Popen, finished: bool = True) -> None:
+        """Kill the worker's whole process group, then reap it.
+
+        ``finished``: the worker ended its conversation (no timeout, no garbage).
+        """
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -71,7 +75,7 @@ class LocalLauncher(Launcher):
         proc.workdir = workdir
         return proc
 
-    def stop(self, proc):
+    def stop(self, proc, finished=True):
         super().stop(proc)
         shutil.rmtree(proc.workdir, ignore_errors=True)
 
@@ -108,7 +112,8 @@ class BwrapLauncher(Launcher):
         shutil.rmtree(self.root, ignore_errors=True)
         return False
 
-    def argv(self, uid: int) -> list[str]:
+    def argv(self, uid: int, module: str = "harness.worker", *extra: str,
+             drop: bool = True) -> list[str]:
         keep = sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()})
         args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--die-with-parent", "--new-session",
@@ -116,6 +121,9 @@ class BwrapLauncher(Launcher):
         for path in self.hidden:
             args += ["--perms", "0755", "--tmpfs", str(path)]
         for path in keep:  # the Python that runs the worker, even under a hidden folder
+            for parent in reversed(path.parents):
+                if any(h in parent.parents for h in self.hidden):
+                    args += ["--perms", "0755", "--dir", str(parent)]  # else bwrap makes it 0700
             args += ["--ro-bind", str(path), str(path)]
         args += ["--ro-bind", str(self.root), "/run/grader",
                  "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", "/tmp",
@@ -126,10 +134,10 @@ class BwrapLauncher(Launcher):
             args += ["--setenv", key, value]
         python = sys.executable
         boot = ("import sys, runpy; sys.path.insert(0, '/run/grader'); "
-                "runpy.run_module('harness.worker', run_name='__main__')")
+                f"runpy.run_module({module!r}, run_name='__main__')")
         drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                "--inh-caps=-all", "--bounding-set=-all", "--"] if os.geteuid() == 0 else []
-        return args + ["--", *drop, python, "-I", "-c", boot]
+                "--inh-caps=-all", "--bounding-set=-all", "--"] if drop and os.geteuid() == 0 else []
+        return args + ["--", *drop, python, "-I", "-c", boot, *extra]
 
     def start(self) -> subprocess.Popen:
         uid = self.uids.get()
@@ -138,9 +146,104 @@ class BwrapLauncher(Launcher):
         proc.uid = uid
         return proc
 
-    def stop(self, proc):
+    def stop(self, proc, finished=True):
         super().stop(proc)  # bwrap's death ends its PID namespace, detached children included
         self.uids.put(proc.uid)
+
+
+class ForkServerLauncher(BwrapLauncher):
+    """BwrapLauncher with one warm fork server per job slot (``harness.zygote``).
+
+    Each submission is a fork of a process that has numpy, IPython and
+    matplotlib loaded, in the same sandbox as before; a submission that has
+    to be stopped (timeout, garbage) takes its slot's server with it, and a
+    fresh one starts for the next submission.
+    """
+
+    isolation = "bubblewrap, warm fork server"
+    READY_TIMEOUT = 30.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.servers: dict = {}
+
+    def __exit__(self, *exc):
+        for uid in list(self.servers):
+            self._kill(uid)
+        return super().__exit__(*exc)
+
+    def start(self):
+        uid = self.uids.get()
+        try:
+            control = self._server(uid)
+            ours, theirs = socket.socketpair()
+            socket.send_fds(control, [b"G"], [theirs.fileno()])
+            theirs.close()
+        except OSError:
+            self._kill(uid)
+            self.uids.put(uid)
+            raise
+        return _Forked(uid, ours)
+
+    def stop(self, proc, finished=True):
+        if not finished:
+            self._kill(proc.uid)  # the child may still be running: its sandbox goes with it
+        proc.close()
+        if finished and not self._ready(proc.uid, timeout=5.0):
+            self._kill(proc.uid)
+        self.uids.put(proc.uid)
+
+    def _server(self, uid):
+        if uid not in self.servers:
+            ours, theirs = socket.socketpair()
+            # The server keeps root inside the sandbox (it only runs our code) and
+            # each child drops to the slot's user: students cannot signal it.
+            user = str(uid) if self.own_user else ""
+            server = subprocess.Popen(self.argv(uid, "harness.zygote", str(theirs.fileno()), user,
+                                                drop=not self.own_user),
+                                      pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      start_new_session=True)
+            theirs.close()
+            self.servers[uid] = (server, ours)
+            if not self._ready(uid, self.READY_TIMEOUT):
+                self._kill(uid)
+                raise OSError("the fork server did not start")
+        return self.servers[uid][1]
+
+    def _ready(self, uid, timeout) -> bool:
+        _, control = self.servers[uid]
+        control.settimeout(timeout)
+        try:
+            return control.recv(1) == b"R"
+        except OSError:
+            return False
+
+    def _kill(self, uid):
+        server, control = self.servers.pop(uid, (None, None))
+        if server is not None:
+            control.close()
+            Launcher.stop(self, server)
+
+
+class _Forked:
+    """The grader's end of one forked worker: a socket used as stdin/stdout."""
+
+    def __init__(self, uid, sock):
+        self.uid, self.sock = uid, sock
+        self.stdin, self.stdout = sock.makefile("wb"), sock.makefile("rb")
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the thread reading from it
+        except OSError:
+            pass
+        for f in (self.stdin, self.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+        self.sock.close()
 
 
 def bwrap_works() -> bool:
@@ -160,13 +263,13 @@ def bwrap_works() -> bool:
 _warned = False
 
 
-def choose(isolation: str = "auto", hidden=(), slots: int = 1) -> Launcher:
+def choose(isolation: str = "auto", hidden=(), slots: int = 1, warm: bool = True) -> Launcher:
     """The strongest launcher the machine offers ("auto"), or the one asked for."""
     global _warned
     if isolation == "process":
         return LocalLauncher()
     if bwrap_works():
-        return BwrapLauncher(hidden, slots)
+        return (ForkServerLauncher if warm else BwrapLauncher)(hidden, slots)
     if isolation == "bwrap":
         raise UsageError("bubblewrap is not usable here (install the bubblewrap package; "
                            "as root, setpriv from util-linux is needed too)")

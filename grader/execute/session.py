@@ -62,7 +62,7 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher) -> Raw
     try:
         _converse(proc, launcher, frames, cells, programs, limits, run, start)
     finally:
-        launcher.stop(proc)
+        launcher.stop(proc, finished=run.status in (STATUS_OK, STATUS_CRASHED, STATUS_MEMORY))
     run.seconds = time.monotonic() - start
     return run
 

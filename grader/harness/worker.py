@@ -123,15 +123,22 @@ def _silence_standard_fds() -> None:
         os.dup2(devnull, fd)
 
 
-def execute_cells(sources, output, send):
-    """Run each cell with IPython semantics; an error does not stop later cells."""
+def warm():
+    """Everything that costs time before the first cell: done once in a fork server."""
+    import matplotlib.pyplot  # noqa: F401  builds the font cache
     from traitlets.config import Config
 
+    if not InteractiveShell.initialized():
+        config = Config()
+        config.HistoryManager.enabled = False  # no history thread, no sqlite file
+        _neutralise(InteractiveShell.instance(config=config, colors="NoColor"))
+    return InteractiveShell.instance()
+
+
+def execute_cells(sources, output, send):
+    """Run each cell with IPython semantics; an error does not stop later cells."""
+    shell = warm()
     sys.stdout = sys.stderr = output
-    config = Config()
-    config.HistoryManager.enabled = False  # no history thread, no sqlite file
-    shell = InteractiveShell.instance(config=config, colors="NoColor")
-    _neutralise(shell)
     cells = []
     for index, source in enumerate(sources):
         send({"event": "cell", "index": index})
