@@ -28,18 +28,29 @@ def test_objects_are_refused(value):
         wire.encode({"v": value})
 
 
-def test_pickled_arrays_are_never_loaded():
-    frame = bytearray(wire.encode({"v": np.zeros(2)}))
-    buf = io.BytesIO()
-    np.save(buf, np.array([{"evil": 1}], dtype=object), allow_pickle=True)
-    good = io.BytesIO()
-    np.save(good, np.zeros(2))
-    evil = bytes(frame).replace(good.getvalue(), buf.getvalue())
+def _frame(header: dict, *blobs: bytes) -> bytes:
+    import json
     import struct
-    body = evil[12:]
-    evil = wire.MAGIC + struct.pack(">Q", len(body)) + body
+    parts = [json.dumps(header).encode(), *blobs]
+    body = b"".join(struct.pack(">Q", len(p)) + p for p in parts)
+    return wire.MAGIC + struct.pack(">Q", len(body)) + body
+
+
+@pytest.mark.parametrize("dtype", ["|O", "|V8", "<U1", "[('a', '<f8')]", "nonsense"])
+def test_only_numeric_arrays_are_accepted(dtype):
+    import pickle
+    payload = pickle.dumps({"evil": 1})[:8].ljust(8, b"\0")
     with pytest.raises(wire.WireError):
-        wire.decode(evil)
+        wire.decode(_frame({"v": {"$nd": 0, "dtype": dtype, "shape": [1]}}, payload))
+
+
+@pytest.mark.parametrize("ref", [{"$nd": 1, "dtype": "<f8", "shape": [1]},
+                                 {"$nd": 0, "dtype": "<f8", "shape": [2]},
+                                 {"$nd": 0, "dtype": "<f8", "shape": [-1]},
+                                 {"$nd": "0", "dtype": "<f8", "shape": [1]}])
+def test_bad_array_references_are_refused(ref):
+    with pytest.raises(wire.WireError):
+        wire.decode(_frame({"v": ref}, b"\0" * 8))
 
 
 @pytest.mark.parametrize("junk", [b"", b"hello world", b"OGW1" + b"\xff" * 8, wire.MAGIC + b"\0" * 8])

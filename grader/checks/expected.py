@@ -27,6 +27,9 @@ def prepare(assignment) -> list[Prepared]:
     out = []
     for question, check in assignment.checks():
         plans = check.cases(np.random.default_rng(assignment.seed_for(check)))
+        if check.compare.get("inputs_unchanged"):
+            for program in plans:
+                program["report_args"] = True
         expected = [programs.run(p, assignment.reference) for p in plans]
         for result, program in zip(expected, plans):
             if not result["ok"] and check.compare["kind"] != "raises":

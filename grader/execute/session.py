@@ -7,6 +7,7 @@ the pipe each end in a precise status instead of a hung or crashed grader.
 from __future__ import annotations
 
 import queue
+from collections import Counter
 import threading
 import time
 from dataclasses import dataclass, field
@@ -75,6 +76,8 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start):
     if not _send(proc, job, run):
         return
     current = None
+    most_cases = max(Counter(name for name, _ in programs).values(), default=1)
+    per_check = limits.call_timeout * most_cases + 2  # each case has its own alarm inside
     while True:
         message = _next(frames, deadline, run, current)
         if message is None:
@@ -87,14 +90,15 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start):
             if not _send(proc, {"programs": programs}, run):
                 return
             current = _call_label(programs, 0)
-            deadline = min(start + limits.timeout, time.monotonic() + limits.call_timeout + 2)
-        elif event == "result":
-            case = message.get("case")
-            if not isinstance(case, int) or not 0 <= case < len(programs):
+            deadline = min(start + limits.timeout, time.monotonic() + per_check)
+        elif event == "results":
+            results = message.get("results")
+            cases = [int(k) for k in results if str(k).isdigit()] if isinstance(results, dict) else []
+            if not cases or not all(0 <= k < len(programs) for k in cases):
                 return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid result")
-            run.results[case] = message.get("result")
-            current = _call_label(programs, case + 1)
-            deadline = min(start + limits.timeout, time.monotonic() + limits.call_timeout + 2)
+            run.results.update({k: results[str(k)] for k in cases})
+            current = _call_label(programs, max(cases) + 1)
+            deadline = min(start + limits.timeout, time.monotonic() + per_check)
         elif event == "done":
             return
         elif event == "limit":

@@ -9,7 +9,7 @@ Frames in: {"cells": [source, ...], "call_timeout": s, "output_limit": chars,
 {"programs": [[check_name, program], ...]}.
 Frames out: {"event": "cell", "index": i} before each cell,
 {"event": "executed", "cells": [{"index", "error"}...], "output_bytes": n},
-{"event": "result", "check": name, "case": k, "result": {...}} per program,
+{"event": "results", "check": name, "results": {k: {...}}} per check,
 {"event": "done"}; or {"event": "limit", "where": ...} when memory ran out.
 """
 from __future__ import annotations
@@ -74,25 +74,43 @@ def main() -> None:
           "output": output.getvalue()})
     work = wire.decode(wire.read_frame(proto_in, FRAME_LIMIT))
     _install_alarm()
-    timed_out = set()
-    for k, (check, program) in enumerate(work["programs"]):
-        if program.get("fn") in timed_out:
-            result = {"ok": False, "exc_type": "Timeout",
-                      "error": "not run: this function timed out on an earlier check"}
-        else:
-            result = _timed_run(program, namespace, job.get("call_timeout", 10.0))
-            if result.get("exc_type") == "MemoryError":
-                _out_of_memory(send, f"check {check!r}")
-            if result.get("exc_type") == "Timeout":
-                timed_out.add(program.get("fn"))
+    timed_out: set = set()
+    for check, cases in _by_check(work["programs"]):
+        results = {k: _run_case(program, namespace, job, timed_out, send, check)
+                   for k, program in cases}
         try:
-            send({"event": "result", "check": check, "case": k, "result": result})
+            send({"event": "results", "check": check, "results": results})
         except wire.WireError as exc:
-            send({"event": "result", "check": check, "case": k,
-                  "result": {"ok": False, "error": f"the result could not be sent: {exc}"}})
+            error = {"ok": False, "error": f"the result could not be sent: {exc}"}
+            send({"event": "results", "check": check, "results": {k: error for k in results}})
     send({"event": "done"})
     proto_out.close()
     os._exit(0)  # skip interpreter teardown: nothing of the student's may run after
+
+
+def _by_check(plan):
+    """Consecutive programs of one check, with their positions: one frame per check."""
+    group, name = [], None
+    for k, (check, program) in enumerate(plan):
+        if group and check != name:
+            yield name, group
+            group = []
+        group.append((k, program))
+        name = check
+    if group:
+        yield name, group
+
+
+def _run_case(program, namespace, job, timed_out, send, check):
+    if program.get("fn") in timed_out:
+        return {"ok": False, "exc_type": "Timeout",
+                "error": "not run: this function timed out on an earlier check"}
+    result = _timed_run(program, namespace, job.get("call_timeout", 10.0))
+    if result.get("exc_type") == "MemoryError":
+        _out_of_memory(send, f"check {check!r}")
+    if result.get("exc_type") == "Timeout":
+        timed_out.add(program.get("fn"))
+    return result
 
 
 def apply_limits(job: dict) -> None:
