@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "auto (default): bubblewrap where available, else a warning")
     g.add_argument("--cold", action="store_true",
                    help="start a fresh sandbox per submission instead of forking a warm one")
+    g.add_argument("--kernel", action="store_true",
+                   help="run each notebook in a real Jupyter kernel (nbclient); same checks, slower")
     g.add_argument("--resume", action="store_true",
                    help="keep results already in --out for unchanged submissions")
     g.add_argument("--fail-under", type=float, metavar="SCORE",
@@ -85,7 +87,7 @@ def _grade(args) -> int:
     with Progress(*columns, disable=args.quiet, transient=True) as bar:
         task = bar.add_task("grading", total=None)
         spec, records, out = grade(args.path, args.out, args.assignment, args.jobs, limits,
-                                   args.resume, args.isolation, not args.cold,
+                                   args.resume, args.isolation, not args.cold, args.kernel,
                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
     if args.junit:
         junit.write(records, Path(args.junit))

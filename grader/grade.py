@@ -28,7 +28,7 @@ class Job:
 
 def grade(path, out=None, assignment: str | None = None, jobs: int | None = None,
           limits: Limits = Limits(), resume: bool = False, isolation: str = "auto",
-          warm: bool = True, progress=None):
+          warm: bool = True, kernel: bool = False, progress=None):
     """Grade every submission under ``path``; returns (assignment, records, out)."""
     path = Path(path)
     out = Path(out) if out else default_out(path)
@@ -63,7 +63,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
         journal.append(record)
         return record
 
-    with choose(isolation, hidden=[path, out], slots=jobs, warm=warm) as launcher, \
+    with choose(isolation, hidden=[path, out], slots=jobs, warm=warm, kernel=kernel) as launcher, \
             ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(one, job) for job in todo]
         for done, future in enumerate(as_completed(futures), 1):

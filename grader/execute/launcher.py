@@ -64,11 +64,14 @@ class LocalLauncher(Launcher):
 
     isolation = "process"
 
+    def __init__(self, module: str = "harness.worker"):
+        self.module = f"grader.{module}"
+
     def start(self) -> subprocess.Popen:
         workdir = tempfile.mkdtemp(prefix="grader-")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY", "JUPYTER"))}
         env.update(THREADS_1, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", HOME=workdir)
-        proc = subprocess.Popen([sys.executable, "-m", "grader.harness.worker"],
+        proc = subprocess.Popen([sys.executable, "-m", self.module],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, cwd=workdir, env=env,
                                 start_new_session=True)
@@ -86,7 +89,9 @@ class BwrapLauncher(Launcher):
     isolation = "bubblewrap"
     FIRST_UID = 61000
 
-    def __init__(self, hidden=(), slots: int = 1, tmp_size: int = 256 * 2 ** 20):
+    def __init__(self, hidden=(), slots: int = 1, tmp_size: int = 256 * 2 ** 20,
+                 module: str = "harness.worker"):
+        self.module = module
         # /run is always hidden: the worker's code is mounted under it.
         paths = {Path(p).resolve() for p in (PROJECT, Path.home(), "/home", "/root", "/run",
                                              "/var/run", *hidden) if Path(p).exists()}
@@ -112,8 +117,9 @@ class BwrapLauncher(Launcher):
         shutil.rmtree(self.root, ignore_errors=True)
         return False
 
-    def argv(self, uid: int, module: str = "harness.worker", *extra: str,
+    def argv(self, uid: int, module: str | None = None, *extra: str,
              drop: bool = True) -> list[str]:
+        module = module or self.module
         keep = sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()})
         args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--die-with-parent", "--new-session",
@@ -263,13 +269,21 @@ def bwrap_works() -> bool:
 _warned = False
 
 
-def choose(isolation: str = "auto", hidden=(), slots: int = 1, warm: bool = True) -> Launcher:
-    """The strongest launcher the machine offers ("auto"), or the one asked for."""
+def choose(isolation: str = "auto", hidden=(), slots: int = 1, warm: bool = True,
+           kernel: bool = False) -> Launcher:
+    """The strongest launcher the machine offers ("auto"), or the one asked for.
+
+    ``kernel``: cells run in a Jupyter kernel (``harness.kernel_worker``), one
+    sandbox per submission; ``warm``: forked from a warm server.
+    """
     global _warned
+    module = "harness.kernel_worker" if kernel else "harness.worker"
     if isolation == "process":
-        return LocalLauncher()
+        return LocalLauncher(module)
     if bwrap_works():
-        return (ForkServerLauncher if warm else BwrapLauncher)(hidden, slots)
+        if kernel or not warm:
+            return BwrapLauncher(hidden, slots, module=module)
+        return ForkServerLauncher(hidden, slots)
     if isolation == "bwrap":
         raise UsageError("bubblewrap is not usable here (install the bubblewrap package; "
                            "as root, setpriv from util-linux is needed too)")
@@ -278,4 +292,4 @@ def choose(isolation: str = "auto", hidden=(), slots: int = 1, warm: bool = True
               "processes without file, network or user isolation; each result records this",
               file=sys.stderr)
         _warned = True
-    return LocalLauncher()
+    return LocalLauncher(module)

@@ -57,7 +57,8 @@ class CappedText(io.TextIOBase):
                        if self.total > self.limit else "")
 
 
-def main() -> None:
+def protocol():
+    """The protocol's ends, taken from fds 0 and 1, which then point at /dev/null."""
     proto_in = os.fdopen(os.dup(0), "rb")
     proto_out = os.fdopen(os.dup(1), "wb")
     _silence_standard_fds()
@@ -65,7 +66,11 @@ def main() -> None:
     def send(message):
         proto_out.write(wire.encode(message))
         proto_out.flush()
+    return proto_in, send
 
+
+def main() -> None:
+    proto_in, send = protocol()
     job = wire.decode(wire.read_frame(proto_in, FRAME_LIMIT))
     apply_limits(job)
     output = CappedText(job.get("output_limit", 2 ** 20))
@@ -84,7 +89,6 @@ def main() -> None:
             error = {"ok": False, "error": f"the result could not be sent: {exc}"}
             send({"event": "results", "check": check, "results": {k: error for k in results}})
     send({"event": "done"})
-    proto_out.close()
     os._exit(0)  # skip interpreter teardown: nothing of the student's may run after
 
 
@@ -106,7 +110,7 @@ def _run_case(program, namespace, job, timed_out, send, check):
         return {"ok": False, "exc_type": "Timeout",
                 "error": "not run: this function timed out on an earlier check"}
     result = _timed_run(program, namespace, job.get("call_timeout", 10.0))
-    if result.get("exc_type") == "MemoryError":
+    if result.get("exc_type") == "MemoryError" and send is not None:
         _out_of_memory(send, f"check {check!r}")
     if result.get("exc_type") == "Timeout":
         timed_out.add(program.get("fn"))

@@ -1,0 +1,114 @@
+"""``grader grade --kernel``: the worker protocol, with cells run in a real Jupyter kernel.
+
+For notebooks that need full kernel behaviour. Speaks exactly the protocol
+of ``worker`` (same frames, same events), inside the same sandbox and
+limits, but executes the cells through nbclient in an ipykernel started in
+the sandbox, then runs the same programs inside that kernel, passing them
+and their raw results through files in the private working directory.
+Verdicts are still computed by the grader.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+from . import wire, worker
+
+SETUP = """
+import sys as _g_sys
+_g_sys.path.insert(0, {path!r})
+from harness import worker as _g_worker
+_g_worker._neutralise(get_ipython())
+del _g_sys, _g_worker
+"""
+RUN = """
+def _g_run(src, dst, timeout):
+    from harness import worker as _w, wire as _wire
+    programs = _wire.decode(open(src, "rb").read())
+    _w._install_alarm()
+    done, results = set(), {{}}
+    for k, program in programs:
+        results[k] = _w._run_case(program, globals(), {{"call_timeout": timeout}}, done,
+                                 None, "")
+    open(dst, "wb").write(_wire.encode(results))
+_g_run({src!r}, {dst!r}, {timeout!r})
+del _g_run
+"""
+
+
+def main() -> None:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    proto_in, send = worker.protocol()
+    job = wire.decode(wire.read_frame(proto_in, worker.FRAME_LIMIT))
+    worker.apply_limits(job)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in job["cells"]])
+    client = NotebookClient(nb, timeout=None, kernel_name="python3", allow_errors=True,
+                            record_timing=False)
+    here = os.path.dirname(os.path.dirname(os.path.abspath(worker.__file__)))
+    with client.setup_kernel():
+        try:
+            _run_source(client, SETUP.format(path=here), 30)
+            cells = []
+            for index, cell in enumerate(nb.cells):
+                send({"event": "cell", "index": index})
+                client.execute_cell(cell, index)
+                error = next((o for o in cell.outputs if o.output_type == "error"), None)
+                if error is not None and error.ename == "MemoryError":
+                    worker._out_of_memory(send, f"cell {index + 1}")
+                cells.append({"index": index, "error": _describe(error, cell.source)})
+            send({"event": "executed", "cells": cells, "output_bytes": 0, "output": ""})
+            work = wire.decode(wire.read_frame(proto_in, worker.FRAME_LIMIT))
+            for check, cases in worker._by_check(work["programs"]):
+                results = _run_check(client, cases, job.get("call_timeout", 10.0))
+                if any(r.get("exc_type") == "MemoryError" for r in results.values()):
+                    worker._out_of_memory(send, f"check {check!r}")
+                send({"event": "results", "check": check, "results": results})
+            send({"event": "done"})
+        except (DeadKernelError, CellTimeoutError, TimeoutError, RuntimeError):
+            pass  # the kernel died or hung: end abruptly, as the plain worker would
+    os._exit(0)
+
+
+def _run_check(client, cases, timeout):
+    src, dst = os.path.abspath("programs.bin"), os.path.abspath("results.bin")
+    with open(src, "wb") as f:
+        f.write(wire.encode([[k, p] for k, p in cases]))
+    if os.path.exists(dst):
+        os.remove(dst)
+    _run_source(client, RUN.format(src=src, dst=dst, timeout=timeout), timeout * len(cases) + 5)
+    try:
+        with open(dst, "rb") as f:
+            return wire.decode(f.read())
+    except (OSError, wire.WireError) as exc:
+        error = {"ok": False, "error": f"no result from the kernel: {exc}"}
+        return {k: error for k, _ in cases}
+
+
+def _run_source(client, source, timeout):
+    """Run the grader's own code in the kernel, outside the notebook's cells.
+
+    (Through the kernel client: an extra ``execute_cell`` would disturb
+    nbclient's bookkeeping of the notebook's cells.)
+    """
+    from nbclient.util import run_sync
+    reply = run_sync(client.kc.execute_interactive)(source, store_history=False, timeout=timeout,
+                                                      output_hook=lambda msg: None)
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"grader code failed in the kernel: {reply['content'].get('evalue')}")
+
+
+def _describe(error, source):
+    """The kernel's error output in the plain worker's form."""
+    if error is None:
+        return None
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for t in error.traceback for line in t.splitlines()]
+    where = [f"line {m.group(1)}: {m.group(2).strip()}" for m in
+             (re.match(r"-+> (\d+) (.*)", line) for line in lines) if m][-3:]
+    return {"type": error.ename, "message": f"{error.ename}: {error.evalue}"[:500], "where": where}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""--kernel runs notebooks in real Jupyter kernels and gives the same grades."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+import assignments
+from grader.execute import Limits
+from grader.grade import grade
+
+EXAMPLES = Path(assignments.__file__).parent.parent / "examples" / "submissions"
+# One of each kind of the example class: correct, mistaken, unfinished, broken, endless.
+KINDS = ("correct_other_style", "mistake_", "half_finished", "syntax_error", "never_finishes")
+
+
+@pytest.mark.parametrize("name", assignments.NAMES)
+def test_kernel_and_warm_paths_give_identical_grades(name, tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for kind in KINDS:
+        source = sorted((EXAMPLES / name).glob(f"{kind}*.ipynb"))[0]
+        shutil.copy(source, folder / source.name)
+    limits = Limits(timeout=10)
+    _, _, warm = grade(folder, tmp_path / "warm", jobs=2, limits=limits)
+    _, records, kernel = grade(folder, tmp_path / "kernel", jobs=2, limits=limits, kernel=True)
+    assert all(r["isolation"] == "bubblewrap" for r in records)
+    assert (kernel / "grades.csv").read_text() == (warm / "grades.csv").read_text()
+    assert {r["status"] for r in records} == {"graded", "timeout"}
