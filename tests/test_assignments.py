@@ -212,6 +212,18 @@ def test_selfcheck_is_fast_and_names_mistakes(selfcheck, capsys):
     assert "looks like: Adam without bias correction" in out and "hidden checks" in out
 
 
+def test_passes_ignores_what_the_function_prints(selfcheck, capsys):
+    """otter's tests are doctests: a debug print would fail a correct function there."""
+    sc = selfcheck("a7_optimizers")
+    reference = assignments.load("a7_optimizers").reference["sgd_update"]
+
+    def sgd_update(*args, **kwargs):
+        print("debugging")
+        return reference(*args, **kwargs)
+    assert sc.passes("sgd_update: single steps", {"sgd_update": sgd_update})
+    assert capsys.readouterr().out == ""
+
+
 def test_selfcheck_says_not_implemented_in_one_line(selfcheck, capsys):
     sc = selfcheck("a6_batching")
 

@@ -15,6 +15,8 @@ present, else ``public.bin``.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
 import time
@@ -88,7 +90,13 @@ def check_all(namespace: dict | None = None) -> bool:
 
 
 def passes(name: str, namespace: dict | None = None) -> bool:
-    """True when the check called ``name`` passes (used by otter-format test cells)."""
+    """True when the check called ``name`` passes (used by otter-format test cells).
+
+    What the student's functions print is discarded: otter's tests are doctests, which
+    would fail a correct function for a debug ``print``; our grader ignores it too.
+    """
     namespace = namespace if namespace is not None else sys._getframe(1).f_globals
     entry = next(e for e in _load() if e["name"] == name)
-    return all(v.passed for v in _verdicts(entry, _results(entry, namespace)))
+    with contextlib.redirect_stdout(io.StringIO()):
+        results = _results(entry, namespace)
+    return all(v.passed for v in _verdicts(entry, results))
