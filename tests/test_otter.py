@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,10 +32,11 @@ from grader.execute import Limits
 from grader.grade import grade
 
 try:
-    import otter
-except ImportError as exc:  # fail the run: CI must exercise otter
-    raise ImportError("otter-grader is not installed: pip install -e '.[dev,otter]' "
-                      "(make test does)") from exc
+    with warnings.catch_warnings():  # traitlets' DeprecationWarning from otter's imports
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import otter
+except ImportError:
+    otter = None
 
 ROOT = Path(assignments.__file__).parent
 EXAMPLES = ROOT.parent / "examples" / "submissions"
@@ -44,6 +46,13 @@ OTTER_TIMEOUT = 600  # seconds per otter process; otter run itself has no limit
 BATCH = ("import json, sys\nfrom otter.cli import cli\n"
          "for args in json.loads(sys.argv[1]):\n    cli.main(args, standalone_mode=False)\n")
 PASSES = re.compile(r"""passes\(\s*["']([^"']+)["']\s*\)""")
+
+
+@pytest.fixture(autouse=True)
+def otter_installed():
+    """Every test here fails, never skips, without otter: CI must exercise it."""
+    if otter is None:
+        pytest.fail("otter-grader is not installed: pip install -e '.[dev,otter]' (make test does)")
 
 
 def _env():
