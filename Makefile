@@ -17,8 +17,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
+# The dev extra and otter-grader (the otter extra), which tests/test_otter.py needs.
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,otter]"
 	@touch $@ $(VENV)/.installed
 
 # The example class: a dozen notebooks per assignment, graded into graded/.

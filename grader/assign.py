@@ -1,20 +1,31 @@
 """``grader assign``: the student bundle generated from an assignment's master.
 
-Masters use otter-grader's format (``# ASSIGNMENT CONFIG``, ``# BEGIN
-QUESTION``, ``# BEGIN SOLUTION``, ``# BEGIN TESTS``, ``# SOLUTION``), so
-the same file also builds with ``otter assign``. The bundle (``student/``):
-the template notebook (solutions replaced by stubs, tests removed, outputs
-cleared, assignment id and version in the metadata), the ``selfcheck``
-package with the public checks' data, and ``requirements.txt``. Generation
-is deterministic: regenerating reproduces the committed bundle byte for byte.
+Masters use otter-grader's notebook format (``# ASSIGNMENT CONFIG``, ``#
+BEGIN QUESTION``, ``# BEGIN TESTS``, ``# BEGIN SOLUTION``, ``# SOLUTION``),
+so the same file also builds with ``otter assign``. As in otter, the
+delimiters are raw cells; code solutions are marked inside code cells, and
+written answers are Markdown cells between raw ``# BEGIN SOLUTION`` and ``#
+END SOLUTION`` cells. The bundle (``student/``): the template notebook
+(solutions replaced by stubs, written answers by a line to replace, tests
+removed, outputs cleared, assignment id and version in the metadata), the
+``selfcheck`` package with the public checks' data, and ``requirements.txt``.
+
+Beside the master, ``selfcheck/`` is the same package with every check,
+public and hidden (``all.bin``): otter's autograder ships it (the master's
+``autograder_files``) so that the master's test cells, ``assert
+passes("<check name>")``, run there. It never goes to students. Generation
+is deterministic: regenerating reproduces both folders byte for byte.
 """
 from __future__ import annotations
 
+import contextlib
+import itertools
 import re
 import shutil
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 import assignments
 from grader.checks.expected import prepare
@@ -30,44 +41,147 @@ _SOLUTION_BLOCK = re.compile(r"^([ \t]*)# BEGIN SOLUTION[^\n]*\n.*?^[ \t]*# END 
                              re.S | re.M)
 _MD_SOLUTION = re.compile(r"<!-- BEGIN SOLUTION -->.*?<!-- END SOLUTION -->", re.S)
 _DEF = re.compile(r"^\s*def (\w+)\(", re.M)
+# otter 7 (otter/assign/blocks.py) reads a delimiter from the first line of a raw cell.
+_DELIMITER = re.compile(r"#\s+(assignment\s+config|(begin|end)\s+(question|prompt|solution|tests))\b",
+                        re.I)
+_PASSES = re.compile(r"""\bpasses\(\s*["']([^"']+)["']\s*\)""")
+_TEST_CONFIG = re.compile(r'"""\s*#\s*BEGIN\s*TEST\s*CONFIG(.*?)"""\s*#\s*END\s*TEST\s*CONFIG', re.S | re.I)
+
+
+class MasterError(ValueError):
+    """A master that otter would read differently from ``grader assign``."""
 
 
 def assign(name: str, root: Path = ROOT) -> Path:
-    """Write ``<root>/<name>/student/`` from the master; returns the folder."""
+    """Write ``<root>/<name>/student/`` and ``<root>/<name>/selfcheck/``; returns the first."""
     spec = assignments.load(name)
     folder = root / name
     master = nbformat.read(folder / "master.ipynb", as_version=4)
+    check_tests(master, spec)
+    template = student_notebook(master, spec)
     student = folder / "student"
     if student.exists():
         shutil.rmtree(student)
-    (student / "selfcheck").mkdir(parents=True)
-    nbformat.write(student_notebook(master, spec), student / f"{name}.ipynb")
-    for module in SHIPPED:
-        shutil.copyfile(HARNESS / module, student / "selfcheck" / module)
-    shutil.copyfile(HARNESS / "selfcheck.py", student / "selfcheck" / "__init__.py")
-    (student / "selfcheck" / "public.bin").write_bytes(public_data(spec))
+    student.mkdir()
+    nbformat.write(template, student / f"{name}.ipynb")
+    write_selfcheck(student / "selfcheck", "public.bin", checks_data(spec, hidden=False))
     (student / "requirements.txt").write_text(REQUIREMENTS)
+    write_selfcheck(folder / "selfcheck", "all.bin", checks_data(spec, hidden=True))
     return student
 
 
+def write_selfcheck(folder: Path, data_name: str, data: bytes) -> None:
+    """The ``selfcheck`` package: the harness modules and one data file."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for module in SHIPPED:
+        shutil.copyfile(HARNESS / module, folder / module)
+    shutil.copyfile(HARNESS / "selfcheck.py", folder / "__init__.py")
+    (folder / data_name).write_bytes(data)
+
+
+def _delimiter(cell) -> str | None:
+    """``"begin tests"``, ``"assignment config"``, ... for a delimiter cell, else None."""
+    first = cell.source.lstrip().split("\n", 1)[0]
+    match = _DELIMITER.match(first)
+    return " ".join(match.group(1).lower().split()) if match else None
+
+
+def _check_delimiters(master) -> None:
+    for i, cell in enumerate(master.cells):
+        kind = _delimiter(cell)
+        if cell.cell_type == "markdown" and (kind or cell.source.lstrip().startswith("```otter")):
+            # otter takes a Markdown "# BEGIN TESTS" for a heading and keeps the tests in its
+            # student notebook; fenced ```otter cells we do not read: use raw cells.
+            raise MasterError(f"cell {i}: {cell.source.strip().splitlines()[0]!r} is a Markdown cell; "
+                              "delimiters must be raw cells")
+
+
 def student_notebook(master, spec):
+    _check_delimiters(master)
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
                    "language_info": {"name": "python"},
                    "grader": {"assignment": spec.id, "version": spec.version}}
-    in_tests = False
+    block = None  # "tests" or "solution" inside a raw-delimited block
     for cell in master.cells:
-        text = cell.source.strip()
-        if cell.cell_type in ("markdown", "raw") and text.startswith("# BEGIN TESTS"):
-            in_tests = True
-        if in_tests:
-            in_tests = not text.startswith("# END TESTS")
-            continue
-        if cell.cell_type == "raw" and text.startswith(("# ASSIGNMENT CONFIG", "# BEGIN QUESTION",
-                                                        "# END QUESTION")):
-            continue
-        nb.cells.append(_student_cell(cell))
+        kind = _delimiter(cell) if cell.cell_type == "raw" else None
+        if kind in ("begin tests", "begin solution"):
+            block = kind.split()[1]
+        elif kind in ("end tests", "end solution"):
+            block = None
+        elif kind is None and block != "tests":
+            new = _student_cell(cell)
+            if block == "solution" and cell.cell_type == "markdown":
+                new.source = ANSWER  # a written answer: otter drops the cell, we leave a space
+            nb.cells.append(new)
     return nb
+
+
+def otter_tests(master) -> dict:
+    """``{question: {"points": total, "tests": [(check name, points, hidden), ...]}}``.
+
+    Read as otter 7 reads them: each code cell between raw ``# BEGIN TESTS``
+    and ``# END TESTS`` is one test case, its options in a ``BEGIN TEST
+    CONFIG`` docstring; cases without ``points`` share what the question's
+    ``points`` leaves.
+    """
+    questions, question, in_tests = {}, None, False
+    for i, cell in enumerate(master.cells):
+        kind = _delimiter(cell) if cell.cell_type == "raw" else None
+        if kind == "begin question":
+            config = dict(re.findall(r"^(\w+):[ \t]*(.*?)[ \t]*$", cell.source, re.M))
+            question = questions[config["name"]] = {
+                "points": float(config["points"]) if "points" in config else None, "tests": []}
+        elif kind == "begin tests":
+            in_tests = True
+        elif kind == "end tests":
+            in_tests = False
+        elif in_tests and cell.cell_type == "code" and cell.source.strip():
+            names = _PASSES.findall(cell.source)
+            if question is None or len(names) != 1:
+                raise MasterError(f"cell {i}: a test cell calls passes(\"<check name>\") once, "
+                                  "inside a question")
+            block = _TEST_CONFIG.search(cell.source)
+            config = dict(re.findall(r"^\s*(\w+):[ \t]*(\S+)[ \t]*$", block.group(1), re.M)) if block else {}
+            first = cell.source.lstrip().split("\n", 1)[0]
+            hidden = (config["hidden"].lower() == "true" if "hidden" in config
+                      else first.startswith("#") and bool(re.search(r"\bhidden\b", first, re.I)))
+            question["tests"].append([names[0], float(config["points"]) if "points" in config else None,
+                                      hidden])
+    for q in questions.values():
+        unset = [t for t in q["tests"] if t[1] is None]
+        if unset:
+            left = (q["points"] if q["points"] is not None else 1.0) - sum(t[1] or 0 for t in q["tests"])
+            for t in unset:
+                t[1] = left / len(unset)
+        q["tests"] = [tuple(t) for t in q["tests"]]
+    return questions
+
+
+def check_tests(master, spec) -> None:
+    """The master's otter tests are the checks of ``grading.py``: one test per check, in
+    order, with its points, hidden exactly when the check is not public."""
+    _check_delimiters(master)
+    found = {name: q for name, q in otter_tests(master).items() if q["tests"]}
+    want = {q.name: {"points": q.points, "tests": [(c.name, float(c.points), not c.public)
+                                                  for c in q.checks]}
+            for q in spec.questions}
+    problems = [f"question {name!r}: in grading.py but has no tests in the master"
+                for name in want.keys() - found.keys()]
+    problems += [f"question {name!r}: has tests in the master but is not in grading.py"
+                 for name in found.keys() - want.keys()]
+    for name in want.keys() & found.keys():
+        if found[name]["tests"] != want[name]["tests"]:
+            problems.append(f"question {name!r}: master tests {found[name]['tests']} "
+                            f"!= grading.py checks {want[name]['tests']}")
+        if found[name]["points"] not in (None, want[name]["points"]):
+            problems.append(f"question {name!r}: points {found[name]['points']} in the master, "
+                            f"{want[name]['points']} in grading.py")
+    if problems:
+        raise MasterError(f"{spec.id}: the master's tests do not match grading.py:\n  "
+                          + "\n  ".join(problems))
 
 
 def _student_cell(cell):
@@ -99,11 +213,14 @@ def strip_solutions(source: str) -> str:
     return "\n".join(lines)
 
 
-def public_data(spec) -> bytes:
-    """The public checks as data: inputs, expected outputs, mistakes' outputs."""
+def checks_data(spec, hidden: bool) -> bytes:
+    """The checks as data: inputs, expected outputs, mistakes' outputs. Public checks only
+    unless ``hidden``."""
     checks = []
-    for prep in prepare(spec):
-        if not prep.check.public:
+    with _seeded_fresh_generators():
+        prepared = prepare(spec)
+    for prep in prepared:
+        if not (prep.check.public or hidden):
             continue
         checks.append({"name": prep.check.name, "function": prep.check.function,
                        "compare": prep.check.compare, "programs": prep.programs,
@@ -111,3 +228,25 @@ def public_data(spec) -> bytes:
                        "mistakes": [{"name": m.name, "hint": m.hint, "outputs": outs}
                                     for m, outs in prep.mistakes]})
     return wire.encode({"assignment": spec.id, "version": spec.version, "checks": checks})
+
+
+
+@contextlib.contextmanager
+def _seeded_fresh_generators():
+    """Seed ``np.random.default_rng()`` while the data is made, so that it regenerates byte for byte.
+
+    A hidden check calls ``minibatch_indices`` without ``rng``, so the reference makes a fresh
+    Generator from the OS's entropy. Its output stored in the data is only an example: the
+    ``partition`` comparator judges properties and never compares with it.
+    """
+    original = np.random.default_rng
+    seeds = itertools.count()
+
+    def default_rng(seed=None):
+        return original(next(seeds) if seed is None else seed)
+
+    np.random.default_rng = default_rng
+    try:
+        yield
+    finally:
+        np.random.default_rng = original

@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = commands.add_parser("assign", help="generate the student bundles from the masters",
                             description="Write assignments/<name>/student/ from master.ipynb: "
-                                        "the template, the self-check and requirements.txt.")
+                                        "the template, the self-check and requirements.txt; and "
+                                        "assignments/<name>/selfcheck/, every check for otter's "
+                                        "autograder (never for students).")
     a.add_argument("names", nargs="*", help="assignments (default: all)")
     return parser
 
@@ -107,7 +109,8 @@ def _assign(args) -> int:
     for name in args.names or assignments.NAMES:
         if name not in assignments.NAMES:
             raise UsageError(f"unknown assignment {name!r}: choose from {', '.join(assignments.NAMES)}")
-        print(f"wrote {assign(name)}")
+        student = assign(name)
+        print(f"wrote {student} and {student.parent / 'selfcheck'} (for otter's autograder)")
     return 0
 
 

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import assignments
-from grader.assign import assign, strip_solutions
+from grader.assign import (MasterError, assign, check_tests, otter_tests, strip_solutions,
+                           student_notebook)
 from grader.execute import Limits
 from grader.grade import grade
 from grader.harness import wire
@@ -47,17 +48,22 @@ def test_template_runs_and_scores_zero(name, tmp_path):
     assert set(errors) <= {"NotImplementedError"}
 
 
+def _files(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts}
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_regenerating_reproduces_the_committed_bundle(name, tmp_path):
-    committed = ROOT / name / "student"
-    before = {p.relative_to(committed): p.read_bytes() for p in committed.rglob("*") if p.is_file()}
+    """Both generated folders: student/ and the otter support package selfcheck/."""
     copy = tmp_path / name
     copy.mkdir()
     (copy / "master.ipynb").write_bytes((ROOT / name / "master.ipynb").read_bytes())
-    fresh = assign(name, root=tmp_path)
-    after = {p.relative_to(fresh): p.read_bytes() for p in fresh.rglob("*") if p.is_file()}
-    assert after.keys() == before.keys()
-    assert [str(k) for k in after if after[k] != before[k]] == []
+    assign(name, root=tmp_path)
+    for folder in ("student", "selfcheck"):
+        before, after = _files(ROOT / name / folder), _files(copy / folder)
+        assert after.keys() == before.keys(), folder
+        assert [str(k) for k in after if after[k] != before[k]] == [], folder
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -94,6 +100,71 @@ def test_only_public_checks_ship_and_their_values_are_the_reference(name):
                 assert wire.encode(a) == wire.encode(b)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_otter_support_data_holds_every_check_and_the_bundle_only_public(name):
+    spec = assignments.load(name)
+    every = wire.decode((ROOT / name / "selfcheck" / "all.bin").read_bytes())
+    public = wire.decode((ROOT / name / "student" / "selfcheck" / "public.bin").read_bytes())
+    assert [c["name"] for c in every["checks"]] == [c.name for _, c in spec.checks()]
+    by_name = {c["name"]: c for c in every["checks"]}
+    for entry in public["checks"]:  # the same format, and the same data for the public checks
+        assert wire.encode(by_name[entry["name"]]) == wire.encode(entry)
+    assert not list((ROOT / name / "student").rglob("all.bin"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_master_tests_are_the_checks_of_grading_py(name):
+    """One test cell per check, in order, with its points, hidden exactly when the check is."""
+    spec = assignments.load(name)
+    master = nbformat.read(ROOT / name / "master.ipynb", as_version=4)
+    found = {q: v for q, v in otter_tests(master).items() if v["tests"]}
+    assert found == {q.name: {"points": q.points,
+                              "tests": [(c.name, c.points, not c.public) for c in q.checks]}
+                     for q in spec.questions}
+
+
+def _master_with(name, edit):
+    master = nbformat.read(ROOT / name / "master.ipynb", as_version=4)
+    edit(master.cells)
+    return master
+
+
+def test_assign_refuses_markdown_delimiters():
+    """otter reads a Markdown "# BEGIN TESTS" as a heading and keeps the tests for students."""
+    spec = assignments.load("a6_batching")
+
+    def to_markdown(cells):
+        cell = next(c for c in cells if c.source.strip() == "# BEGIN TESTS")
+        cell.cell_type = "markdown"
+    with pytest.raises(MasterError, match="Markdown cell"):
+        student_notebook(_master_with("a6_batching", to_markdown), spec)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda src: src.replace("hidden: true", "hidden: false", 1), "!= grading.py"),
+    (lambda src: src.replace("points: 1", "points: 2", 1), "!= grading.py"),
+    (lambda src: src.replace('passes("batch_size: hidden sizes")', 'passes("batch_size: typo")'),
+     "!= grading.py"),
+])
+def test_assign_refuses_tests_that_differ_from_grading_py(edit, message):
+    spec = assignments.load("a6_batching")
+
+    def change(cells):
+        cell = next(c for c in cells if 'passes("batch_size: hidden sizes")' in c.source)
+        cell.source = edit(cell.source)
+    with pytest.raises(MasterError, match=message):
+        check_tests(_master_with("a6_batching", change), spec)
+
+
+def test_a_raw_solution_block_hides_a_written_answer():
+    spec = assignments.load("a7_optimizers")
+    template = student_notebook(nbformat.read(ROOT / "a7_optimizers" / "master.ipynb", as_version=4),
+                                spec)
+    answer, = [c for c in template.cells if c.metadata.get("grader", {}).get("answer")]
+    assert answer.source == "_Type your answer here._"
+    assert not [c for c in template.cells if c.cell_type == "raw"]
+
+
 def test_strip_solutions_keeps_the_signature():
     src = "def f(x, y=2):\n    \"\"\"Doc.\"\"\"\n    # BEGIN SOLUTION\n    return x + y\n    # END SOLUTION\n"
     out = strip_solutions(src)
@@ -112,6 +183,22 @@ def selfcheck(monkeypatch):
     sys.modules.pop("selfcheck", None)
 
 
+def test_selfcheck_beside_the_master_runs_the_hidden_checks_too(monkeypatch, capsys):
+    """The otter support package: all.bin, so passes() knows hidden checks."""
+    monkeypatch.syspath_prepend(str(ROOT / "a7_optimizers"))
+    sys.modules.pop("selfcheck", None)
+    try:
+        sc = importlib.import_module("selfcheck")
+        spec = assignments.load("a7_optimizers")
+        assert sc.passes("adam_update: hidden trajectory", dict(spec.reference))
+        wrong = next(m for m in spec.mistakes if m.name == "Adam without bias correction")
+        assert not sc.passes("adam_update: hidden trajectory", {"adam_update": wrong.impl})
+        assert sc.check("sgd_update", dict(spec.reference))
+        assert "sgd_update: hidden steps" in capsys.readouterr().out
+    finally:
+        sys.modules.pop("selfcheck", None)
+
+
 def test_selfcheck_is_fast_and_names_mistakes(selfcheck, capsys):
     sc = selfcheck("a7_optimizers")
     spec = assignments.load("a7_optimizers")
@@ -123,6 +210,18 @@ def test_selfcheck_is_fast_and_names_mistakes(selfcheck, capsys):
     assert not sc.check("adam_update", {"adam_update": wrong.impl})
     out = capsys.readouterr().out
     assert "looks like: Adam without bias correction" in out and "hidden checks" in out
+
+
+def test_passes_ignores_what_the_function_prints(selfcheck, capsys):
+    """otter's tests are doctests: a debug print would fail a correct function there."""
+    sc = selfcheck("a7_optimizers")
+    reference = assignments.load("a7_optimizers").reference["sgd_update"]
+
+    def sgd_update(*args, **kwargs):
+        print("debugging")
+        return reference(*args, **kwargs)
+    assert sc.passes("sgd_update: single steps", {"sgd_update": sgd_update})
+    assert capsys.readouterr().out == ""
 
 
 def test_selfcheck_says_not_implemented_in_one_line(selfcheck, capsys):
