@@ -7,9 +7,11 @@ process) and, for public checks, the student's notebook (the self-check).
 Only the outputs are compared, and never here: this module only runs.
 
 Programs:
-    {"op": "call", "fn": name, "args": [...], "kwargs": {...}, "repeat": 1}
+    {"op": "call", "fn": name, "args": [...], "kwargs": {...}, "repeat": 1,
+     "report_args": False}
         calls fn; "out" is the return value (a list of them with repeat > 1,
-        the arguments shared between the calls, e.g. one Generator).
+        the arguments shared between the calls, e.g. one Generator);
+        with report_args, "args_after" holds the array arguments after the call.
     {"op": "trajectory", "fn": name, "theta0": array, "objective": {...},
      "state": {"v": array, ...}, "pass_grad_fn": bool, "with_t": bool,
      "hyper": {...}, "steps": n}
@@ -42,9 +44,10 @@ def _call(fn, program):
     args = [_materialise(a, log) for a in program.get("args", [])]
     kwargs = {k: _materialise(v, log) for k, v in program.get("kwargs", {}).items()}
     outs = [plain(fn(*args, **kwargs)) for _ in range(program.get("repeat", 1))]
-    return {"ok": True, "out": outs[0] if len(outs) == 1 else outs,
-            "args_after": [plain(a) if isinstance(a, np.ndarray) else None for a in args],
-            "grad_rows": log}
+    result = {"ok": True, "out": outs[0] if len(outs) == 1 else outs, "grad_rows": log}
+    if program.get("report_args"):  # only checks of unmodified inputs need them back
+        result["args_after"] = [plain(a) if isinstance(a, np.ndarray) else None for a in args]
+    return result
 
 
 def _trajectory(fn, program):

@@ -1,19 +1,20 @@
 """Plain data with numpy arrays, to bytes and back, without pickle.
 
-A frame is ``MAGIC, 8-byte length, JSON header, npy blobs``. Arrays in the
-data are replaced by ``{"$nd": i}`` in the JSON and stored as ``.npy`` blobs
-read back with ``allow_pickle=False``, so decoding untrusted bytes can only
-give dicts, lists, strings, numbers, booleans, None and numeric arrays.
+A frame is ``MAGIC, 8-byte length, JSON header, array blobs``. Arrays in
+the data are replaced by ``{"$nd": i, "dtype": ..., "shape": ...}`` in the
+JSON and their raw bytes stored as blobs; only plain numeric dtypes are
+accepted back, so decoding untrusted bytes can only give dicts, lists,
+strings, numbers, booleans, None and numeric arrays (never pickle).
 """
 from __future__ import annotations
 
-import io
 import json
 import struct
 
 import numpy as np
 
-MAGIC = b"OGW1"
+MAGIC = b"OGW2"
+NUMERIC_KINDS = "biufc"  # bool, int, unsigned, float, complex
 _HEAD = struct.Struct(">4sQ")
 
 
@@ -50,10 +51,9 @@ def decode(frame: bytes):
         raise WireError("empty frame")
     try:
         tree = json.loads(chunks[0])
-        arrays = [np.load(io.BytesIO(b), allow_pickle=False) for b in chunks[1:]]
-    except (ValueError, OSError, EOFError) as exc:
+    except ValueError as exc:
         raise WireError(f"undecodable frame: {exc}") from None
-    return _restore(tree, arrays)
+    return _restore(tree, chunks[1:])
 
 
 def read_frame(stream, limit: int) -> bytes:
@@ -80,12 +80,10 @@ def _read_exactly(stream, n: int) -> bytes:
 def _flatten(value, blobs):
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         arr = np.asarray(value)
-        if arr.dtype == object:
-            raise WireError("object arrays cannot be sent")
-        out = io.BytesIO()
-        np.save(out, arr, allow_pickle=False)
-        blobs.append(out.getvalue())
-        return {"$nd": len(blobs) - 1}
+        if arr.dtype.kind not in NUMERIC_KINDS:
+            raise WireError(f"arrays of dtype {arr.dtype} cannot be sent")
+        blobs.append(np.ascontiguousarray(arr).tobytes())
+        return {"$nd": len(blobs) - 1, "dtype": arr.dtype.str, "shape": list(arr.shape)}
     if isinstance(value, dict):
         return {str(k): _flatten(v, blobs) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -95,14 +93,29 @@ def _flatten(value, blobs):
     raise WireError(f"cannot send a value of type {type(value).__name__}")
 
 
-def _restore(tree, arrays):
+def _restore(tree, blobs):
     if isinstance(tree, dict):
-        if set(tree) == {"$nd"}:
-            index = tree["$nd"]
-            if not isinstance(index, int) or not 0 <= index < len(arrays):
-                raise WireError("bad array reference")
-            return arrays[index]
-        return {k: _restore(v, arrays) for k, v in tree.items()}
+        if set(tree) == {"$nd", "dtype", "shape"}:
+            return _array(tree, blobs)
+        return {k: _restore(v, blobs) for k, v in tree.items()}
     if isinstance(tree, list):
-        return [_restore(v, arrays) for v in tree]
+        return [_restore(v, blobs) for v in tree]
     return tree
+
+
+def _array(ref, blobs) -> np.ndarray:
+    index, shape = ref["$nd"], ref["shape"]
+    if not isinstance(index, int) or not 0 <= index < len(blobs):
+        raise WireError("bad array reference")
+    if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
+        raise WireError("bad array shape")
+    try:
+        dtype = np.dtype(ref["dtype"])
+    except (TypeError, ValueError):
+        raise WireError("bad array dtype") from None
+    if dtype.kind not in NUMERIC_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise WireError(f"arrays of dtype {dtype} are not accepted")
+    blob = blobs[index]
+    if len(blob) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
+        raise WireError("array data does not match its shape")
+    return np.frombuffer(blob, dtype=dtype).reshape(shape).copy()
