@@ -12,13 +12,14 @@ import csv
 import os
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 
 import pytest
 
 from grader.execute import Limits
-from grader.execute.launcher import BwrapLauncher, bwrap_works
+from grader.execute.launcher import bwrap_works
 from grader.grade import grade
 from nbfactory import CORRECT_A7, notebook, write
 
@@ -157,17 +158,19 @@ class Listener:
                 pass
 
 
-def run_processes():
-    """PIDs of the run's workers: sandbox users and bubblewrap."""
-    out = subprocess.run(["ps", "-eo", "pid=,uid=,comm="], capture_output=True, text=True).stdout
-    rows = [line.split(None, 2) for line in out.splitlines()]
-    first = BwrapLauncher.FIRST_UID
-    return [r for r in rows if first <= int(r[1]) < first + 100 or r[2].strip() == "bwrap"]
+def run_processes(sandbox_root):
+    """Processes of this run: its bubblewrap sandboxes, whose command lines name
+    the run's own folder. (Everything inside a sandbox dies with its bwrap, as
+    the PID namespace ends; other runs on the machine are not counted.)"""
+    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if str(sandbox_root) in line]
 
 
 @pytest.fixture(scope="module", params=["warm", "cold"])
 def graded(tmp_path_factory, request):
     assert bwrap_works(), "bubblewrap is needed for these tests: make test installs it as root"
+    sandbox_root = tmp_path_factory.mktemp("sandboxes")
+    saved, tempfile.tempdir = tempfile.tempdir, str(sandbox_root)  # the launcher's folder
     listener = Listener()
     corpus = dict(CORPUS, network=([connect_to(listener.port)], "graded", FULL, ""))
     folder = tmp_path_factory.mktemp("class")
@@ -178,6 +181,7 @@ def graded(tmp_path_factory, request):
     spec, records, out = grade(folder, out, assignment="a7_optimizers", jobs=2, isolation="bwrap",
                                warm=request.param == "warm",
                                limits=Limits(timeout=15, call_timeout=1, memory=2 ** 30))
+    tempfile.tempdir = saved
     grades_then = (out / "grades.csv").read_bytes()
     time.sleep(4)  # longer than the detached rewriter waits
     with open(out / "grades.csv", newline="") as f:
@@ -186,7 +190,7 @@ def graded(tmp_path_factory, request):
     return {"rows": rows, "records": {r["student"]: r for r in records}, "corpus": corpus,
             "before": before, "after": {p.name: p.read_bytes() for p in folder.iterdir()},
             "grades_then": grades_then, "out": out, "received": listener.received,
-            "left": run_processes()}
+            "left": run_processes(sandbox_root)}
 
 
 @pytest.mark.parametrize("student", list(CORPUS) + ["network"])
