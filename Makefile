@@ -1,11 +1,13 @@
 # Two entry points, each installing what it needs into .venv:
 #   make demo   grade the bundled example class
 #   make test   run the whole test suite
+# and for maintainers:
+#   make tutorials   re-execute the tutorial notebooks, rewriting tutorials/figures/
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test assign examples clean sandbox
+.PHONY: demo test tutorials assign examples clean sandbox
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version.split()[0]'
@@ -36,6 +38,11 @@ demo: sandbox $(VENV)/.installed
 
 test: sandbox $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+
+# Run both notebooks top to bottom; figures go to tutorials/figures/ (committed, shown in
+# the README), executed copies with outputs to tutorials/executed/ (not committed).
+tutorials: $(VENV)/.installed-dev
+	$(BIN)/python scripts/run_tutorials.py
 
 # Regenerate the student bundles from the masters, then the example class from them.
 assign: $(VENV)/.installed

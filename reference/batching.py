@@ -102,6 +102,9 @@ def _weighted_mean_gradient(grad_fn, theta, chunks, n):
     for Xc, yc in chunks:
         part = len(Xc) * as_array("grad_fn(...)", grad_fn(theta, Xc, yc))
         total = part if total is None else total + part
+        # Let go of this chunk before the generator gathers the next one;
+        # otherwise two chunks are alive at once and memory doubles.
+        del Xc, yc
     return total / n
 
 

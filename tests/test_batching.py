@@ -113,3 +113,23 @@ def test_train_epoch_is_sgd_over_the_given_batches():
     for idx in batches:
         theta = theta - 0.1 * p.grad(theta, p.X[idx], p.y[idx])
     np.testing.assert_allclose(B.train_epoch(p.grad, p.theta0, p.X, p.y, batches, 0.1), theta)
+
+
+def test_accumulation_holds_one_micro_batch_at_a_time():
+    # The memory claim of gradient accumulation, measured: while an epoch
+    # gathers its rows micro-batch by micro-batch, the peak of new memory is
+    # about one micro-batch of rows, not two and not the whole batch.
+    import tracemalloc
+
+    X = np.random.default_rng(0).standard_normal((4096, 64))
+    y = (X[:, 0] > 0).astype(float)
+    batch, m = [np.random.default_rng(1).permutation(4096)], 256
+    micro_batch_bytes = m * X.shape[1] * X.itemsize
+    tracemalloc.start()
+    try:
+        B.train_epoch(P.logistic_regression_grad, np.zeros(64), X, y, batch, 0.1,
+                      micro_batch_size=m)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert micro_batch_bytes <= peak < 1.5 * micro_batch_bytes
