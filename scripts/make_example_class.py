@@ -31,6 +31,25 @@ A7_STYLE = {
     r = r + np.square(g)
     return theta - lr * g / (delta + np.sqrt(r)), r
 ''',
+    "momentum_update": '''def momentum_update(theta, g, v, lr, alpha):
+    velocity = np.multiply(alpha, v) - np.multiply(lr, g)
+    return np.add(theta, velocity), velocity
+''',
+    "nesterov_update": '''def nesterov_update(theta, grad_fn, v, lr, alpha):
+    ahead = theta + alpha * v
+    velocity = alpha * v - lr * np.asarray(grad_fn(ahead), dtype=theta.dtype)
+    return theta + velocity, velocity
+''',
+    "rmsprop_update": '''def rmsprop_update(theta, g, r, lr, rho=0.9, delta=1e-6):
+    mean_square = rho * r + (1 - rho) * np.square(g)
+    scale = lr / (np.sqrt(mean_square) + delta)
+    return theta - scale * g, mean_square
+''',
+    "adamw_update": '''def adamw_update(theta, g, s, r, t, lr=0.001, rho1=0.9, rho2=0.999, delta=1e-8,
+                 weight_decay=0.01):
+    shrunk = theta * (1 - lr * weight_decay)
+    return adam_update(shrunk, g, s, r, t, lr, rho1, rho2, delta)
+''',
 }
 A7_MISTAKES = {
     "mistake_adam_no_bias_correction": {"adam_update": '''def adam_update(theta, g, s, r, t, lr=0.001, rho1=0.9, rho2=0.999, delta=1e-8):
@@ -74,6 +93,22 @@ A6_STYLE = {
     if drop_last and len(batches[-1]) < batch_size:
         batches.pop()
     return batches
+''',
+    "accumulated_gradient": '''def accumulated_gradient(grad_fn, theta, X, y, micro_batch_size):
+    chunks = range(0, len(X), micro_batch_size)
+    sums = [len(X[i:i + micro_batch_size]) * grad_fn(theta, X[i:i + micro_batch_size], y[i:i + micro_batch_size])
+            for i in chunks]
+    return np.sum(sums, axis=0) / len(X)
+''',
+    "train_epoch": '''def train_epoch(grad_fn, theta, X, y, batches, lr, micro_batch_size=None):
+    theta = np.asarray(theta) + 0.0          # a float copy; float32 stays float32
+    for idx in batches:
+        if micro_batch_size:
+            step = accumulated_gradient(grad_fn, theta, X[idx], y[idx], micro_batch_size)
+        else:
+            step = grad_fn(theta, X[idx], y[idx])
+        theta -= lr * step
+    return theta
 ''',
 }
 A6_MISTAKES = {
