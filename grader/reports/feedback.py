@@ -19,6 +19,9 @@ def render(spec, record) -> str:
         got = sum(c["points"] for c in checks)
         out += ["", f"## {q.title}: {got:g} / {q.points:g}" + (" (bonus)" if q.bonus else ""), ""]
         out += [line for c in checks for line in _check_lines(c)]
+    if record.get("written"):
+        out += ["", "## Written answers", ""]
+        out += [line for w in record["written"].values() for line in _written_lines(w)]
     errors = [c for c in record.get("cells", []) if c.get("error")]
     if errors:
         out += ["", "## Cells that raised an error", ""]
@@ -41,4 +44,12 @@ def _check_lines(c):
         lines.append(f"  - {c['detail']}")
     for d in c["diagnosis"]:
         lines.append(f"  - Looks like **{d['name']}**. Hint: {d['hint']}")
+    return lines
+
+
+def _written_lines(w):
+    got = "not marked yet" if w["points"] is None else f"{w['points']:g}/{w['max_points']:g}"
+    lines = [f"- {w['title']}: {got}"]
+    if w["comment"]:
+        lines.append(f"  - {w['comment']}")
     return lines
