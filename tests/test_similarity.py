@@ -64,9 +64,9 @@ def test_the_side_by_side_view_marks_the_renamed_names():
     given = template("a7_optimizers").cells
     other = example("a7_optimizers", "correct_other_style")
     pair, = sim.find([record("ben", other, given), record("cat", renamed(other), given)], given)
-    spans_a, spans_b = pair.regions[0]
-    left = "\n".join(sim.text(pair.a, s) for s in spans_a)
-    right = "\n".join(sim.text(pair.b, s) for s in spans_b)
+    assert all(a.cell == b.cell for a, b in pair.regions)  # the copy keeps the cells in order
+    parts = [(sim.text(pair.a, a), sim.text(pair.b, b)) for a, b in pair.regions]
+    left, right = max(parts, key=lambda p: sum("my_" in line for line in p[1].splitlines()))
     seg_a, seg_b = sim.diff_segments(left, right)
     assert "".join(p for p, _ in seg_a) == left and "".join(p for p, _ in seg_b) == right
     changed = {p for p, differs in seg_b if differs}

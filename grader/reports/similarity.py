@@ -77,7 +77,7 @@ class Pair:
     share_a: float              # share of a's fingerprints found in b
     share_b: float
     shared: int                 # fingerprints in common
-    regions: list = field(default_factory=list)   # [(a spans, b spans)], the similar parts
+    regions: list = field(default_factory=list)   # [(a Span, b Span)], the similar parts
 
 
 def normalise(source: str, cell: int = 0) -> list:
@@ -153,10 +153,12 @@ def compare(a: Code, b: Code) -> Pair | None:
 
 
 def regions(a: Code, b: Code, shared: set, k: int = K) -> list:
-    """The similar parts: runs of a's tokens that start with a shared fingerprint,
-    each extended for as long as b's tokens match (at the place in b where the
-    match is longest), as (a spans, b spans); runs shorter than MIN_REGION
-    tokens are left out."""
+    """The similar parts, as (a span, b span) within one cell on each side.
+
+    A part starts at a shared fingerprint of a and goes on for as long as b's
+    tokens match (at the place in b where the match is longest); runs shorter
+    than MIN_REGION tokens are left out, longer ones are cut where a cell ends.
+    """
     in_b: dict = {}
     for j, g in grams(b.tokens, k):
         in_b.setdefault(g, []).append(j)
@@ -173,9 +175,19 @@ def regions(a: Code, b: Code, shared: set, k: int = K) -> list:
             continue
         n, j = max(((extent(i, j), j) for j in in_b[g]), key=lambda nj: (nj[0], -nj[1]))
         if n >= MIN_REGION:
-            found.append((spans(a.tokens[i:i + n]), spans(b.tokens[j:j + n])))
+            found += _by_cell(a.tokens[i:i + n], b.tokens[j:j + n])
         done = i + n
     return found
+
+
+def _by_cell(run_a: list, run_b: list) -> list:
+    """Two aligned runs of tokens cut wherever either side changes cell."""
+    parts, start = [], 0
+    for t in range(1, len(run_a) + 1):
+        if t == len(run_a) or (run_a[t].cell, run_b[t].cell) != (run_a[start].cell, run_b[start].cell):
+            parts.append((spans(run_a[start:t])[0], spans(run_b[start:t])[0]))
+            start = t
+    return parts
 
 
 def spans(tokens: list) -> list:
