@@ -2,7 +2,7 @@
 import shutil
 from pathlib import Path
 
-from grader.reports import feedback, gradebook, gradescope, manual
+from grader.reports import feedback, gradebook, gradescope, html, manual
 
 
 def write_all(spec, records, out):
@@ -15,6 +15,7 @@ def write_all(spec, records, out):
         gradescope.write(record, out / "results" / f"{name}.json")
         feedback.write(spec, record, out / "feedback" / f"{name}.md")
     manual.write_template(spec, records, out / manual.NAME)
+    html.write(spec, records, out / html.FOLDER)
 
 
 def rebuild(out, manual_csv=None):

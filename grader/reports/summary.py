@@ -20,6 +20,7 @@ def show(spec, records, out, console: Console | None = None):
     statuses = Counter(r["status"] for r in records)
     console.print("statuses: " + ", ".join(f"{s} {n}" for s, n in sorted(statuses.items())))
     console.print(f"grades: {out / 'grades.csv'}")
+    console.print(f"report: {(out / 'report' / 'index.html').resolve()}")
 
 
 def _distribution(records, max_score):
