@@ -4,6 +4,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# The report's browser tests drive Debian's Chromium through playwright (no browser download).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: demo test assign examples clean
 
@@ -21,12 +23,20 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@ $(VENV)/.installed
 
-# The example class: a dozen notebooks per assignment, graded into graded/.
+# Installed only when missing; needs root (as on CI), or run the two apt-get commands with sudo.
+$(CHROMIUM):
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+# The example class: a dozen notebooks per assignment, graded into graded/, with its report.
 demo: $(VENV)/.installed
 	$(BIN)/grader grade examples/submissions/a6_batching --out graded/a6_batching --timeout 10
 	$(BIN)/grader grade examples/submissions/a7_optimizers --out graded/a7_optimizers --timeout 10
+	@echo "reports (open in a browser):"
+	@echo "  $(CURDIR)/graded/a6_batching/report/index.html"
+	@echo "  $(CURDIR)/graded/a7_optimizers/report/index.html"
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 # Regenerate the student bundles from the masters, then the example class from them.
