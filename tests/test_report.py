@@ -214,7 +214,8 @@ def test_the_report_shows_marks_misconceptions_and_the_copied_pair(report, brows
 def test_printing_hides_navigation_and_keeps_the_tables(report, browser, tmp_path):
     visit = Visit(browser, report / "index.html")
     visit.page.emulate_media(media="print")
-    assert not visit.page.locator("header.top").is_visible()
+    assert not visit.page.locator("header.top nav").is_visible()
+    assert "Assignment 7" in visit.page.locator("header.top").inner_text()  # what is printed
     assert visit.page.locator("#student-table").is_visible()
     pdf = tmp_path / "report.pdf"
     visit.page.pdf(path=str(pdf), format="A4")

@@ -82,7 +82,7 @@ pre { background: var(--soft); padding: .6rem .75rem; border-radius: 4px; overfl
 .overview { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 1.5rem;
             align-items: start; }
 figure { margin: 0; }
-figure svg { width: 100%; height: auto; }
+figure svg { width: 100%; max-width: 44rem; height: auto; }
 figcaption { color: var(--muted); font-size: .85rem; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
@@ -125,7 +125,10 @@ mark { background: #ffe08a; color: inherit; padding: 0 1px; border-radius: 2px; 
 @media (max-width: 800px) { .overview, .pair { grid-template-columns: minmax(0, 1fr); } }
 @media print {
   body { font-size: 10pt; }
-  header.top, nav, .no-print { display: none; }
+  nav, .no-print { display: none; }
+  header.top { background: none; border: 0; }
+  header.top div { padding: 0; max-width: none; }
+  th button { text-decoration: none; }
   main { max-width: none; padding: 0; }
   a { color: inherit; text-decoration: none; }
   h2 { break-after: avoid; }
