@@ -27,6 +27,7 @@ def histogram_svg(graded: list, other: list, top: float) -> str:
         ax.hist([graded, other], bins=edges, stacked=True, color=[GRADED, OTHER],
                 label=["graded", "not graded (score 0)"], edgecolor="white", linewidth=0.8)
         ax.set_xlim(0, top)
+        ax.set_xticks(edges, [f"{e:g}" for e in edges])
         ax.set_xlabel(f"score (of {top:g})")
         ax.set_ylabel("students")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
