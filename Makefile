@@ -6,6 +6,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# The report's browser tests drive Debian's Chromium through playwright (no browser download).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: demo test tutorials assign examples clean sandbox
 
@@ -24,7 +26,6 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev,otter]"
 	@touch $@ $(VENV)/.installed
 
-# The example class: a dozen notebooks per assignment, graded into graded/.
 # bubblewrap isolates each notebook; installed here when we are root on Debian/Ubuntu.
 # Without it the grader falls back to plain processes and says so.
 sandbox:
@@ -32,11 +33,21 @@ sandbox:
 	  { apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=300 bubblewrap >/dev/null; }; } || \
 	  echo "note: install bubblewrap (e.g. sudo apt-get install bubblewrap) to isolate notebooks"
 
+
+# Installed only when missing; needs root (as on CI), or run the two apt-get commands with sudo.
+$(CHROMIUM):
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=300 chromium
+
+# The example class: a dozen notebooks per assignment, graded into graded/, with its report.
 demo: sandbox $(VENV)/.installed
 	$(BIN)/grader grade examples/submissions/a6_batching --out graded/a6_batching --timeout 10
 	$(BIN)/grader grade examples/submissions/a7_optimizers --out graded/a7_optimizers --timeout 10
+	@echo "reports (open in a browser):"
+	@echo "  $(CURDIR)/graded/a6_batching/report/index.html"
+	@echo "  $(CURDIR)/graded/a7_optimizers/report/index.html"
 
-test: sandbox $(VENV)/.installed-dev
+test: sandbox $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 # Run both notebooks top to bottom; figures go to tutorials/figures/ (committed, shown in

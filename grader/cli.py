@@ -44,6 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one test case per check")
     g.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
 
+    r = commands.add_parser("report", help="rebuild the reports from the journal, merging manual marks",
+                            description="Rebuild grades.csv, results/, feedback/ and report/ in "
+                                        "OUT_DIR from its journal.jsonl. With --manual, merge the "
+                                        "tutor's marks for written answers: a file with any "
+                                        "problem is refused whole (exit 2), each problem named "
+                                        "with its line.")
+    r.add_argument("out", metavar="OUT_DIR", help="a folder grader grade wrote (its --out)")
+    r.add_argument("--manual", metavar="CSV",
+                   help="marks for written answers: student,question,points,comment "
+                        "(grader grade writes a blank OUT_DIR/manual.csv)")
+    r.add_argument("--quiet", action="store_true", help="no summary table")
+
     a = commands.add_parser("assign", help="generate the student bundles from the masters",
                             description="Write assignments/<name>/student/ from master.ipynb: "
                                         "the template, the self-check and requirements.txt; and "
@@ -63,10 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "grade":
             return _grade(args)
+        if args.command == "report":
+            return _report(args)
         if args.command == "assign":
             return _assign(args)
     except UsageError as exc:
-        print(f"grader: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"grader: {line}", file=sys.stderr)
         return 2
     return 0
 
@@ -98,6 +113,18 @@ def _grade(args) -> int:
     if args.fail_under is not None and any(
             r["status"] == "graded" and r["score"] < args.fail_under for r in records):
         return 1
+    return 0
+
+
+def _report(args) -> int:
+    from grader.reports import rebuild, summary
+
+    spec, records, out = rebuild(args.out, args.manual)
+    if args.manual:
+        marked = sum(w["points"] is not None for r in records for w in r["written"].values())
+        print(f"merged {marked} marks from {args.manual}")
+    if not args.quiet:
+        summary.show(spec, records, out)
     return 0
 
 

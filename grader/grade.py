@@ -12,7 +12,7 @@ from grader import __version__, reports
 from grader.checks.expected import prepare
 from grader.execute import Limits, choose, run_submission
 from grader.journal import Journal, load
-from grader.notebooks import Unreadable, read_notebook
+from grader.notebooks import Unreadable, own_code, read_notebook, template
 from grader.scoring import score_run
 from grader.submissions import UsageError, discover
 
@@ -42,6 +42,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     prepared = prepare(spec)
     plan, case_index = _flatten(prepared)
     jobs = jobs or os.cpu_count() or 1
+    given = template(spec.id).cells
 
     def one(job):
         key = {"sha256": job.submission.sha256, "grader_version": __version__,
@@ -50,7 +51,9 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
             return record
         record = {"student": job.submission.student, **key, "max_score": spec.max_score,
                   "origin": job.submission.origin,
-                  "answers": job.notebook.answers if job.notebook else {}}
+                  "answers": job.notebook.answers if job.notebook else {},
+                  # what the student wrote, for the similarity finder in the report
+                  "own_code": own_code(job.notebook.cells, given) if job.notebook else []}
         if job.status:
             record.update(_unrun(spec, prepared, job))
         else:

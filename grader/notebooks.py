@@ -45,3 +45,24 @@ def read_notebook(content: bytes) -> Notebook:
         if cell.cell_type == "markdown" and isinstance(name, str):
             answers[name] = cell.source
     return Notebook(cells, meta.get("assignment"), meta.get("version"), answers)
+
+
+def template(assignment_id: str) -> Notebook:
+    """The student template of an assignment (``assignments/<id>/student/<id>.ipynb``)."""
+    import assignments
+    return read_notebook(assignments.template_path(assignment_id).read_bytes())
+
+
+def own_code(cells: list, template_cells: list) -> list:
+    """The code cells a student wrote or changed: ``[{"cell": i, "source": ...}]``.
+
+    ``i`` counts code cells from 0; cells identical to one of the template's
+    (trailing whitespace aside) are left out.
+    """
+    given = {_plain(source) for source in template_cells}
+    return [{"cell": i, "source": source} for i, source in enumerate(cells)
+            if _plain(source) not in given]
+
+
+def _plain(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())

@@ -11,7 +11,7 @@ epoch over explicitly given batches must land on the reference's parameters.
 import numpy as np
 
 from assignments.a6_batching.mistakes import MISTAKES
-from grader.checks import (Assignment, Check, Question, allclose, call, equal,
+from grader.checks import (Assignment, Check, Question, Written, allclose, call, equal,
                            micro_batches, objective, partition, raises, rng)
 from reference import batching as ref
 
@@ -261,7 +261,7 @@ ASSIGNMENT = Assignment(
     questions=QUESTIONS,
     reference={name: getattr(ref, name) for name in FUNCTIONS},
     mistakes=MISTAKES,
-    written=("reflection",),
+    written=(Written("reflection", "Reflection: which mode for a million rows", 2),),
     hidden_seed=6,
     functions=FUNCTIONS,
 )

@@ -8,7 +8,7 @@ fresh trajectory, float32 and purity). AdamW is a bonus question.
 import numpy as np
 
 from assignments.a7_optimizers.mistakes import MISTAKES
-from grader.checks import (Assignment, Check, Question, allclose, call, objective,
+from grader.checks import (Assignment, Check, Question, Written, allclose, call, objective,
                            trajectory)
 from reference import optimizers as ref
 
@@ -130,7 +130,7 @@ ASSIGNMENT = Assignment(
                              bonus=name == "adamw_update") for name in RULES),
     reference={name: ref.RULES[name][0] for name in RULES},
     mistakes=MISTAKES,
-    written=("pseudocode",),
+    written=(Written("pseudocode", "Pseudocode for the six rules", 5),),
     hidden_seed=7,
     functions=tuple(RULES),
 )

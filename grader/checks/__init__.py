@@ -7,9 +7,9 @@ A check is a function name, a generator of programs (the inputs), and a
 named comparator with its tolerance. Expected outputs always come from the
 reference, run in the grader's process.
 """
-from grader.checks.spec import (Assignment, Check, Mistake, Question, allclose, call,
+from grader.checks.spec import (Assignment, Check, Mistake, Question, Written, allclose, call,
                                 equal, micro_batches, objective, partition, raises, rng,
                                 trajectory)
 
-__all__ = ["Assignment", "Check", "Mistake", "Question", "allclose", "call", "equal",
+__all__ = ["Assignment", "Check", "Mistake", "Question", "Written", "allclose", "call", "equal",
            "micro_batches", "objective", "partition", "raises", "rng", "trajectory"]

@@ -38,6 +38,16 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Written:
+    """A written answer, marked by hand: the markdown cell whose metadata has
+    ``grader.answer == name``. Its points join a student's score and max_score
+    only when the tutor's marks are merged (``grader report OUT --manual FILE``)."""
+    name: str
+    title: str
+    points: float
+
+
+@dataclass(frozen=True)
 class Mistake:
     """A known-wrong variant of a function, for naming a student's mistake.
 
@@ -59,13 +69,18 @@ class Assignment:
     questions: tuple
     reference: dict                      # function name -> reference implementation
     mistakes: tuple = ()
-    written: tuple = ()                  # names of written answers, marked by hand
+    written: tuple = ()                  # Written answers, marked by hand
     hidden_seed: int = 0
     functions: tuple = field(default=())  # what students implement, in notebook order
 
     @property
     def max_score(self) -> float:
+        """The automatic checks' points (bonus questions aside); written answers not included."""
         return float(sum(q.points for q in self.questions if not q.bonus))
+
+    @property
+    def written_points(self) -> float:
+        return float(sum(w.points for w in self.written))
 
     def checks(self):
         for question in self.questions:

@@ -1,7 +1,8 @@
 """Reports built from the journal's records: every file a run writes into --out."""
 import shutil
+from pathlib import Path
 
-from grader.reports import feedback, gradebook, gradescope
+from grader.reports import feedback, gradebook, gradescope, html, manual
 
 
 def write_all(spec, records, out):
@@ -13,6 +14,30 @@ def write_all(spec, records, out):
         name = safe_name(record["student"])
         gradescope.write(record, out / "results" / f"{name}.json")
         feedback.write(spec, record, out / "feedback" / f"{name}.md")
+    manual.write_template(spec, records, out / manual.NAME)
+    html.write(spec, records, out / html.FOLDER)
+
+
+def rebuild(out, manual_csv=None):
+    """``grader report``: every report again from OUT's journal, with the tutor's
+    marks merged when ``manual_csv`` is given (all of it, or nothing)."""
+    import assignments
+    from grader.journal import NAME, load
+    from grader.submissions import UsageError
+
+    out = Path(out)
+    if not (out / NAME).is_file():
+        raise UsageError(f"{out} has no {NAME}: run grader grade PATH --out {out} first")
+    records = load(out)
+    kinds = sorted({r.get("assignment") for r in records})
+    if not records or len(kinds) != 1 or kinds[0] not in assignments.NAMES:
+        raise UsageError(f"{out / NAME} holds no results of one known assignment: grade again")
+    spec = assignments.load(kinds[0])
+    if manual_csv is not None:
+        marks = manual.read(manual_csv, spec, [r["student"] for r in records])
+        records = manual.merge(spec, records, marks)
+    write_all(spec, records, out)
+    return spec, records, out
 
 
 def safe_name(student: str) -> str:

@@ -1,4 +1,8 @@
-"""grades.csv: one row per submission, whatever happened to it."""
+"""grades.csv: one row per submission, whatever happened to it.
+
+After the automatic questions, one column per written question: its points
+once the tutor's marks are merged (``grader report OUT --manual FILE``),
+empty while not marked."""
 import csv
 
 FIXED = ["student", "assignment", "score", "max_score", "status", "reason"]
@@ -7,13 +11,20 @@ FIXED = ["student", "assignment", "score", "max_score", "status", "reason"]
 def write(spec, records, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     questions = [q.name for q in spec.questions]
+    written = [w.name for w in spec.written]
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(FIXED + questions)
+        writer.writerow(FIXED + questions + written)
         for r in records:
             writer.writerow([r["student"], r["assignment"], number(r["score"]),
                              number(r["max_score"]), r["status"], r["reason"]]
-                            + [number(r["questions"].get(q, 0.0)) for q in questions])
+                            + [number(r["questions"].get(q, 0.0)) for q in questions]
+                            + [written_points(r, w) for w in written])
+
+
+def written_points(record, name) -> str:
+    points = record.get("written", {}).get(name, {}).get("points")
+    return "" if points is None else number(points)
 
 
 def number(x) -> str:

@@ -14,6 +14,7 @@ def to_results(record) -> dict:
               "status": "passed" if c["passed"] else "failed",
               "output": check_output(c), "visibility": VISIBILITY[c["public"]]}
              for c in record["checks"]]
+    tests += [written_test(w) for w in record.get("written", {}).values()]
     summary = f"Status: {record['status']}" + (f" ({record['reason']})" if record["reason"] else "")
     return {"score": record["score"], "execution_time": record["seconds"], "output": summary,
             "tests": tests}
@@ -25,3 +26,13 @@ def check_output(c) -> str:
         lines.append(c["detail"])
     lines += [f"Looks like: {d['name']}. Hint: {d['hint']}" for d in c["diagnosis"]]
     return "\n".join(lines)
+
+
+def written_test(w) -> dict:
+    """A written answer marked by hand; no status, so Gradescope goes by the points."""
+    if w["points"] is None:
+        output = "not marked yet" + (f": {w['comment']}" if w["comment"] else "")
+    else:
+        output = w["comment"]
+    return {"name": f"written: {w['title']}", "score": w["points"] or 0.0,
+            "max_score": w["max_points"], "output": output, "visibility": "visible"}

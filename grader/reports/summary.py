@@ -16,10 +16,11 @@ def show(spec, records, out, console: Console | None = None):
         mean = sum(r["questions"].get(q.name, 0) for r in graded) / len(graded) if graded else 0
         table.add_row(q.title, f"{q.points:g}", f"{mean:.2f}")
     console.print(table)
-    console.print(_distribution(records, spec.max_score))
+    console.print(_distribution(records, max((r["max_score"] for r in records), default=0)))
     statuses = Counter(r["status"] for r in records)
     console.print("statuses: " + ", ".join(f"{s} {n}" for s, n in sorted(statuses.items())))
     console.print(f"grades: {out / 'grades.csv'}")
+    console.print(f"report: {(out / 'report' / 'index.html').resolve()}")
 
 
 def _distribution(records, max_score):

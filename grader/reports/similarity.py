@@ -1,0 +1,235 @@
+"""Pairs of submissions whose own code is unusually similar, for a tutor to look at.
+
+A listed pair is a reason to read two notebooks side by side, never a verdict
+and never a penalty.
+
+How it works. Each submission's own code (``record["own_code"]``: its code
+cells that differ from the template's) is split into tokens with Python's
+``tokenize``. Names become ``V`` (keywords, builtins and attribute names after
+a dot stay as they are), numbers ``N`` and strings ``S``; comments and blank
+lines go. So renaming variables or changing constants changes nothing. Every
+run of ``K`` consecutive tokens is a fingerprint. Fingerprints that also occur
+in the template are dropped, and so, in a class of at least
+``COMMON_MIN_CLASS`` submissions, are fingerprints that more than
+``COMMON_SHARE`` of the class has: code that most students write says nothing
+about copying. A pair's similarity is the share of the smaller submission's
+fingerprints that the other one has too. Pairs with a similarity of at least
+``THRESHOLD`` and at least ``MIN_SHARED`` shared fingerprints are listed.
+"""
+from __future__ import annotations
+
+import builtins
+import difflib
+import io
+import itertools
+import keyword
+import re
+import tokenize
+from collections import Counter
+from dataclasses import dataclass, field
+
+K = 10                   # tokens per fingerprint: about one line of arithmetic
+THRESHOLD = 0.7          # share of the smaller submission's fingerprints found in the other
+MIN_SHARED = 25          # a few common lines are not a pair
+COMMON_SHARE = 0.5       # fingerprints in more than this share of the class are not counted...
+COMMON_MIN_CLASS = 20    # ...in a class at least this big (in a smaller one, "common" means little)
+MIN_REGION = 2 * K       # shortest similar part shown side by side, in tokens
+NOT_COMPARED = ("unreadable", "wrong-assignment")
+
+_KEPT = frozenset(dir(builtins)) | frozenset(keyword.kwlist)
+_SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
+_MARKS = {tokenize.NUMBER: "N", tokenize.STRING: "S", tokenize.NEWLINE: ";",
+          tokenize.INDENT: "{", tokenize.DEDENT: "}"}
+if hasattr(tokenize, "FSTRING_START"):  # Python 3.12+: an f-string is several tokens
+    _MARKS[tokenize.FSTRING_START] = "S"
+    _SKIPPED |= {tokenize.FSTRING_MIDDLE, tokenize.FSTRING_END}
+
+
+@dataclass(frozen=True)
+class Token:
+    norm: str   # the normalised text
+    cell: int   # code cell number in the notebook, from 0
+    line: int   # line in that cell, from 1
+
+
+@dataclass
+class Code:
+    """One submission's own code, tokenised and fingerprinted."""
+    student: str
+    cells: dict                     # code cell number -> source
+    tokens: list
+    fingerprints: set = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Lines ``first``..``last`` (from 1) of code cell ``cell``."""
+    cell: int
+    first: int
+    last: int
+
+
+@dataclass
+class Pair:
+    a: Code
+    b: Code
+    similarity: float           # share of the smaller one's fingerprints found in the other
+    share_a: float              # share of a's fingerprints found in b
+    share_b: float
+    shared: int                 # fingerprints in common
+    regions: list = field(default_factory=list)   # [(a Span, b Span)], the similar parts
+
+
+def normalise(source: str, cell: int = 0) -> list:
+    """The tokens of one cell, names and literals normalised; IPython magics and
+    shell lines skipped; a cell that does not tokenise to the end keeps what did."""
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    tokens, previous = [], ""
+    try:
+        for t in tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline):
+            if t.type in _SKIPPED:
+                continue
+            if t.type == tokenize.NAME:
+                norm = t.string if t.string in _KEPT or previous == "." else "V"
+            else:
+                norm = _MARKS.get(t.type, t.string)
+            tokens.append(Token(norm, cell, t.start[0]))
+            previous = t.string
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        pass
+    return tokens
+
+
+def code_of(record) -> Code:
+    cells = {c["cell"]: c["source"] for c in record.get("own_code", [])}
+    tokens = [t for number, source in cells.items() for t in normalise(source, number)]
+    return Code(record["student"], cells, tokens)
+
+
+def grams(tokens: list, k: int = K) -> list:
+    """Every run of k tokens within one cell, as (position, normalised run)."""
+    norms = [t.norm for t in tokens]
+    return [(i, tuple(norms[i:i + k])) for i in range(len(tokens) - k + 1)
+            if tokens[i].cell == tokens[i + k - 1].cell]
+
+
+def fingerprints(tokens: list, k: int = K) -> set:
+    return {g for _, g in grams(tokens, k)}
+
+
+def find(records: list, template_sources: list, k: int = K, threshold: float = THRESHOLD,
+         min_shared: int = MIN_SHARED) -> list:
+    """The similar pairs of the class, most similar first."""
+    codes = [code_of(r) for r in records if r.get("status") not in NOT_COMPARED]
+    boilerplate = fingerprints([t for i, s in enumerate(template_sources) for t in normalise(s, i)], k)
+    for code in codes:
+        code.fingerprints = fingerprints(code.tokens, k) - boilerplate
+    codes = [c for c in codes if c.fingerprints]
+    common = common_fingerprints(codes)
+    for code in codes:
+        code.fingerprints -= common
+    pairs = []
+    for a, b in itertools.combinations(codes, 2):
+        pair = compare(a, b)
+        if pair and pair.similarity >= threshold and pair.shared >= min_shared:
+            pair.regions = regions(a, b, a.fingerprints & b.fingerprints, k)
+            pairs.append(pair)
+    return sorted(pairs, key=lambda p: (-p.similarity, -p.shared, p.a.student, p.b.student))
+
+
+def common_fingerprints(codes: list) -> set:
+    if len(codes) < COMMON_MIN_CLASS:
+        return set()
+    counts = Counter(g for c in codes for g in c.fingerprints)
+    return {g for g, n in counts.items() if n > COMMON_SHARE * len(codes)}
+
+
+def compare(a: Code, b: Code) -> Pair | None:
+    if not a.fingerprints or not b.fingerprints:
+        return None
+    shared = len(a.fingerprints & b.fingerprints)
+    share_a, share_b = shared / len(a.fingerprints), shared / len(b.fingerprints)
+    return Pair(a, b, max(share_a, share_b), share_a, share_b, shared)
+
+
+def regions(a: Code, b: Code, shared: set, k: int = K) -> list:
+    """The similar parts, as (a span, b span) within one cell on each side.
+
+    A part starts at a shared fingerprint of a and goes on for as long as b's
+    tokens match (at the place in b where the match is longest); runs shorter
+    than MIN_REGION tokens are left out, longer ones are cut where a cell ends.
+    """
+    in_b: dict = {}
+    for j, g in grams(b.tokens, k):
+        in_b.setdefault(g, []).append(j)
+    na, nb = [t.norm for t in a.tokens], [t.norm for t in b.tokens]
+
+    def extent(i, j):
+        n = k
+        while i + n < len(na) and j + n < len(nb) and na[i + n] == nb[j + n]:
+            n += 1
+        return n
+    found, done = [], 0
+    for i, g in grams(a.tokens, k):
+        if i < done or g not in shared:
+            continue
+        n, j = max(((extent(i, j), j) for j in in_b[g]), key=lambda nj: (nj[0], -nj[1]))
+        if n >= MIN_REGION:
+            found += _by_cell(a.tokens[i:i + n], b.tokens[j:j + n])
+        done = i + n
+    return found
+
+
+def _by_cell(run_a: list, run_b: list) -> list:
+    """Two aligned runs of tokens cut wherever either side changes cell."""
+    parts, start = [], 0
+    for t in range(1, len(run_a) + 1):
+        if t == len(run_a) or (run_a[t].cell, run_b[t].cell) != (run_a[start].cell, run_b[start].cell):
+            parts.append((spans(run_a[start:t])[0], spans(run_b[start:t])[0]))
+            start = t
+    return parts
+
+
+def spans(tokens: list) -> list:
+    """The lines that tokens cover, one Span per cell, in order."""
+    by_cell: dict = {}
+    for t in tokens:
+        first, last = by_cell.get(t.cell, (t.line, t.line))
+        by_cell[t.cell] = (min(first, t.line), max(last, t.line))
+    return [Span(cell, first, last) for cell, (first, last) in by_cell.items()]
+
+
+def text(code: Code, span: Span) -> str:
+    return "\n".join(code.cells[span.cell].splitlines()[span.first - 1:span.last])
+
+
+def groups(pairs: list) -> list:
+    """Students linked by listed pairs, as sorted lists, largest group first."""
+    parent: dict = {}
+
+    def root(s):
+        while parent.setdefault(s, s) != s:
+            s = parent[s]
+        return s
+    for p in pairs:
+        parent[root(p.a.student)] = root(p.b.student)
+    members: dict = {}
+    for s in parent:
+        members.setdefault(root(s), []).append(s)
+    return sorted((sorted(m) for m in members.values()), key=lambda m: (-len(m), m))
+
+
+_WORD = re.compile(r"\w+|\s+|[^\w\s]")
+
+
+def diff_segments(left: str, right: str) -> tuple:
+    """Both texts as [(piece, differs)], where differs marks what the other side
+    has otherwise (renamed names, other constants); whitespace never differs."""
+    a, b = _WORD.findall(left), _WORD.findall(right)
+    out_a, out_b = [], []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        for pieces, out in ((a[i1:i2], out_a), (b[j1:j2], out_b)):
+            piece = "".join(pieces)
+            if piece:
+                out.append((piece, op != "equal" and not piece.isspace()))
+    return out_a, out_b
