@@ -249,3 +249,21 @@ def test_rebuilding_gives_the_same_pages(report):
     rebuild(out, out / "marks.csv")
     after = {p.relative_to(out): p.read_bytes() for p in sorted(report.rglob("*")) if p.is_file()}
     assert after == before
+
+
+def test_feedback_rendered_by_sections_equals_the_whole(tmp_path):
+    """The report renders feedback a section at a time (cached); same HTML as at once."""
+    import assignments
+    from grader.reports import feedback
+    from grader.reports.layout import markdown, markdown_sections
+    from nbfactory import CORRECT_A7, notebook, write
+    from grader.grade import grade
+    folder = tmp_path / "class"
+    folder.mkdir()
+    write(folder, "ok", notebook(CORRECT_A7, markdown=["# notes\n\n- a list\n\n## not a section"]))
+    write(folder, "bad", notebook(CORRECT_A7.replace("theta - lr * g", "theta + lr * g"), "1/0"))
+    spec, records, _ = grade(folder, tmp_path / "out", assignment="a7_optimizers", jobs=1)
+    for record in records:
+        text = feedback.render(spec, record)
+        assert text.count("\n## ") >= 7
+        assert markdown_sections(text) == markdown(text)

@@ -13,9 +13,12 @@ from pathlib import Path
 
 from grader.notebooks import template
 from grader.reports import feedback, figures, similarity, stats
-from grader.reports.layout import bar, esc, href, markdown, page, percent
+from grader.reports.layout import bar, esc, href, markdown, markdown_sections, page, percent
 
 FOLDER = "report"
+#: Pairs shown side by side, most similar first: a large class of short
+#: solutions can have thousands of similar pairs, and a tutor reads the top.
+MAX_PAIRS = 100
 
 
 def write(spec, records, folder: Path) -> Path:
@@ -24,9 +27,10 @@ def write(spec, records, folder: Path) -> Path:
     for sub in ("students", "written", "similar"):
         (folder / sub).mkdir(parents=True)
     given = template(spec.id)
-    pairs = similarity.find(records, given.cells)
+    found = similarity.find(records, given.cells)
+    pairs = found[:MAX_PAIRS]
     files = {r["student"]: page_name(r["student"]) for r in records}
-    _save(folder / "index.html", index_page(spec, records, pairs, given.answers, files))
+    _save(folder / "index.html", index_page(spec, records, pairs, given.answers, files, len(found)))
     for r in records:
         _save(folder / "students" / files[r["student"]], student_page(spec, r, pairs, files))
     for w in spec.written:
@@ -72,7 +76,7 @@ def _head(names, sortable=True, numeric=()) -> str:
 
 # -- index ----------------------------------------------------------------------
 
-def index_page(spec, records, pairs, placeholders, files) -> str:
+def index_page(spec, records, pairs, placeholders, files, found=None) -> str:
     sections = [
         "<h1>The class at a glance</h1>",
         f'<p class="lead">{len(records)} submissions. Built from the journal; rebuild with '
@@ -87,7 +91,7 @@ def index_page(spec, records, pairs, placeholders, files) -> str:
         written_section(spec, records, placeholders, files),
         students_section(spec, records, pairs, files),
         checks_section(spec, records),
-        similar_section(pairs, files),
+        similar_section(pairs, files, found),
     ]
     return page(f"{spec.title}: class report", "\n".join(sections),
                 heading=f"{spec.title}: class report", script=True)
@@ -184,7 +188,7 @@ def written_section(spec, records, placeholders, files) -> str:
             f"<tbody>{rows}</tbody></table>{left}</section>")
 
 
-def similar_section(pairs, files) -> str:
+def similar_section(pairs, files, found=None) -> str:
     intro = ('<p class="muted">Pairs whose own code (the template\'s removed, names and '
              "constants normalised) is unusually similar: a reason to look at both notebooks, "
              "never a verdict and never a penalty. Similarity is the share of the smaller "
@@ -200,8 +204,10 @@ def similar_section(pairs, files) -> str:
         f"{_num(round(100 * p.share_b), percent(p.share_b))}"
         f'<td><a href="{href("similar", pair_name(i))}">side by side</a></td></tr>'
         for i, p in enumerate(pairs, 1))
+    more = (f'<p class="muted">The {len(pairs)} most similar of {found} pairs.</p>'
+            if found and found > len(pairs) else "")
     return (f'<section id="similar"><h2>Similar submissions</h2>{intro}'
-            f"<h3>Groups</h3><ul>{groups}</ul><h3>Pairs</h3>"
+            f"<h3>Groups</h3><ul>{groups}</ul><h3>Pairs</h3>{more}"
             '<div class="scroll"><table class="sortable">'
             f"{_head(['student', 'student', 'similarity', 'of the first', 'of the second', ''], numeric=(2, 3, 4))}"
             f"<tbody>{rows}</tbody></table></div></section>")
@@ -242,7 +248,7 @@ def students_section(spec, records, pairs, files) -> str:
 # -- one student ----------------------------------------------------------------
 
 def student_page(spec, record, pairs, files) -> str:
-    body = [markdown(feedback.render(spec, record))]
+    body = [markdown_sections(feedback.render(spec, record))]
     answers = record.get("answers") or {}
     for w in spec.written:
         if w.name in answers:

@@ -9,8 +9,10 @@ taken from records (student ids, notebook text, messages) goes through
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
+import re
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
@@ -156,6 +158,22 @@ def href(*parts: str) -> str:
 def markdown(text: str) -> str:
     """Markdown as HTML; raw HTML in the text is shown as text, images as their text."""
     return _MD.render(text or "")
+
+
+def markdown_sections(text: str) -> str:
+    """``markdown`` of a document of "## " sections, each rendered once per run.
+
+    Feedback pages share most of their sections (a question fully passed
+    reads the same for every student); a section is a block of its own, so
+    rendering them apart gives the same HTML.
+    """
+    sections = re.split(r"(?m)^(?=## )", text or "")
+    return "".join(_markdown_cached(section) for section in sections)
+
+
+@functools.lru_cache(maxsize=4096)
+def _markdown_cached(section: str) -> str:
+    return _MD.render(section)
 
 
 def percent(share) -> str:
