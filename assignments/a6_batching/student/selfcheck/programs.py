@@ -83,9 +83,12 @@ def objective(spec: dict):
     kind = spec["kind"]
     if kind == "quadratic":
         A, b = np.asarray(spec["A"]), np.asarray(spec["b"])
-        # In theta's dtype, as a float32 model's gradient would be.
-        return lambda theta: (A @ np.ravel(theta) - b).reshape(np.shape(theta)).astype(
-            np.result_type(theta, np.float16), copy=False)
+        def grad(theta):
+            theta = np.asarray(theta)
+            # In theta's dtype, as a float32 model's gradient would be.
+            dtype = theta.dtype if theta.dtype.kind == "f" else np.float64
+            return (A @ theta.reshape(-1) - b).reshape(theta.shape).astype(dtype, copy=False)
+        return grad
     if kind == "linear":
         return lambda theta, X, y: 2.0 * X.T @ (X @ theta - y) / len(y)
     if kind == "logistic":
