@@ -83,11 +83,11 @@ def objective(spec: dict):
     kind = spec["kind"]
     if kind == "quadratic":
         A, b = np.asarray(spec["A"]), np.asarray(spec["b"])
-        def grad(theta):
-            theta = np.asarray(theta)
-            # In theta's dtype, as a float32 model's gradient would be.
-            dtype = theta.dtype if theta.dtype.kind == "f" else np.float64
-            return (A @ theta.reshape(-1) - b).reshape(theta.shape).astype(dtype, copy=False)
+        def grad(point):
+            point = np.asarray(point)
+            # In the point's dtype, as a float32 model's gradient would be.
+            dtype = point.dtype if point.dtype.kind == "f" else np.float64
+            return (A @ point.reshape(-1) - b).reshape(point.shape).astype(dtype, copy=False)
         return grad
     if kind == "linear":
         return lambda theta, X, y: 2.0 * X.T @ (X @ theta - y) / len(y)
