@@ -11,6 +11,7 @@ import assignments
 from grader import __version__, reports
 from grader.checks.expected import prepare
 from grader.execute import Limits, choose, run_submission
+from grader.execute.session import programs_frame_of
 from grader.journal import Journal, load
 from grader.notebooks import Unreadable, own_code, read_notebook, template
 from grader.scoring import score_run
@@ -41,6 +42,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     journal = Journal(out, resume)
     prepared = prepare(spec)
     plan, case_index = _flatten(prepared)
+    frame = programs_frame_of(plan)
     jobs = jobs or os.cpu_count() or 1
     given = template(spec.id).cells
 
@@ -58,7 +60,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
             record.update(_unrun(spec, prepared, job))
         else:
             try:
-                raw = run_submission(job.notebook.cells, plan, limits, launcher)
+                raw = run_submission(job.notebook.cells, plan, limits, launcher, frame)
                 record.update(score_run(prepared, raw, case_index))
             except Exception as exc:  # a fault of ours must still leave the student a row
                 job.status, job.reason = "error", f"internal grader error: {type(exc).__name__}: {exc}"

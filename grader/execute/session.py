@@ -52,8 +52,13 @@ class RawRun:
     isolation: str = ""
 
 
-def run_submission(cells: list, programs: list, limits: Limits, launcher) -> RawRun:
-    """Execute ``cells``, then run ``programs`` ([check name, program] pairs)."""
+def run_submission(cells: list, programs: list, limits: Limits, launcher,
+                   programs_frame: bytes | None = None) -> RawRun:
+    """Execute ``cells``, then run ``programs`` ([check name, program] pairs).
+
+    ``programs_frame``: ``programs_frame(programs)``, when the caller grades many
+    submissions with the same programs and encodes them once.
+    """
     start = time.monotonic()
     run = RawRun(isolation=launcher.isolation)
     proc = launcher.start()
@@ -61,14 +66,19 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher) -> Raw
     threading.Thread(target=_read_frames, args=(proc.stdout, frames, limits.result_limit),
                      daemon=True).start()
     try:
-        _converse(proc, launcher, frames, cells, programs, limits, run, start)
+        _converse(proc, launcher, frames, cells, programs, limits, run, start,
+                  programs_frame or programs_frame_of(programs))
     finally:
         launcher.stop(proc, finished=run.status in (STATUS_OK, STATUS_CRASHED, STATUS_MEMORY))
     run.seconds = time.monotonic() - start
     return run
 
 
-def _converse(proc, launcher, frames, cells, programs, limits, run, start):
+def programs_frame_of(programs: list) -> bytes:
+    return wire.encode({"programs": programs})
+
+
+def _converse(proc, launcher, frames, cells, programs, limits, run, start, programs_frame):
     deadline = start + limits.timeout
     job = {"cells": cells, **limits.for_worker()}
     if not launcher.own_user:
@@ -87,7 +97,7 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start):
             current = f"cell {message.get('index', 0) + 1}"
         elif event == "executed":
             run.cells, run.output = message.get("cells", []), message.get("output", "")
-            if not _send(proc, {"programs": programs}, run):
+            if not _send(proc, programs_frame, run):
                 return
             current = _call_label(programs, 0)
             deadline = min(start + limits.timeout, time.monotonic() + per_check)
@@ -135,7 +145,7 @@ def _fail(run, status, reason):
 
 def _send(proc, message, run) -> bool:
     try:
-        proc.stdin.write(wire.encode(message))
+        proc.stdin.write(message if isinstance(message, bytes) else wire.encode(message))
         proc.stdin.flush()
         return True
     except (BrokenPipeError, OSError):

@@ -33,6 +33,7 @@ from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 from . import programs, wire  # noqa: E402
 
 FRAME_LIMIT = 64 * 2 ** 20
+WARM_UP = "import numpy as np\n\ndef _warm(x, y=1.0):\n    return np.sqrt(x * x) - y\n\n_warm(2.0)\n"
 
 
 class CallTimeout(BaseException):
@@ -153,7 +154,14 @@ def warm():
     if not InteractiveShell.initialized():
         config = Config()
         config.HistoryManager.enabled = False  # no history thread, no sqlite file
-        _neutralise(InteractiveShell.instance(config=config, colors="NoColor"))
+        shell = InteractiveShell.instance(config=config, colors="NoColor")
+        _neutralise(shell)
+        # One cell through every stage (transformers, compiler, display hook),
+        # so that their lazy set-up is not paid again by each forked child.
+        names = set(shell.user_ns)
+        shell.run_cell(WARM_UP, store_history=False, silent=True)
+        for name in set(shell.user_ns) - names:
+            del shell.user_ns[name]
     return InteractiveShell.instance()
 
 
