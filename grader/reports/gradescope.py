@@ -6,7 +6,7 @@ VISIBILITY = {True: "visible", False: "after_published"}
 
 def write(record, path):
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(to_results(record), indent=1) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(to_results(record)) + "\n", encoding="utf-8")
 
 
 def to_results(record) -> dict:

@@ -27,7 +27,7 @@ def write(spec, records, folder: Path) -> Path:
     for sub in ("students", "written", "similar"):
         (folder / sub).mkdir(parents=True)
     given = template(spec.id)
-    found = similarity.find(records, given.cells)
+    found = similarity.find(records, given.cells, regions_for=MAX_PAIRS)
     pairs = found[:MAX_PAIRS]
     files = {r["student"]: page_name(r["student"]) for r in records}
     _save(folder / "index.html", index_page(spec, records, pairs, given.answers, files, len(found)))

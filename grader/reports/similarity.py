@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import difflib
+import functools
 import io
 import itertools
 import keyword
@@ -80,7 +81,17 @@ class Pair:
     regions: list = field(default_factory=list)   # [(a Span, b Span)], the similar parts
 
 
+@functools.lru_cache(maxsize=4096)
+def _normalised(source: str, cell: int) -> tuple:
+    return tuple(_tokens(source, cell))
+
+
 def normalise(source: str, cell: int = 0) -> list:
+    """As ``_tokens``; each distinct cell is tokenised once per run."""
+    return list(_normalised(source, cell))
+
+
+def _tokens(source: str, cell: int = 0) -> list:
     """The tokens of one cell, names and literals normalised; IPython magics and
     shell lines skipped; a cell that does not tokenise to the end keeps what did."""
     lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
@@ -118,8 +129,12 @@ def fingerprints(tokens: list, k: int = K) -> set:
 
 
 def find(records: list, template_sources: list, k: int = K, threshold: float = THRESHOLD,
-         min_shared: int = MIN_SHARED) -> list:
-    """The similar pairs of the class, most similar first."""
+         min_shared: int = MIN_SHARED, regions_for: int | None = None) -> list:
+    """The similar pairs of the class, most similar first.
+
+    ``regions_for``: compute the similar parts of only the first so many pairs
+    (the ones a report shows); all pairs when None.
+    """
     codes = [code_of(r) for r in records if r.get("status") not in NOT_COMPARED]
     boilerplate = fingerprints([t for i, s in enumerate(template_sources) for t in normalise(s, i)], k)
     for code in codes:
@@ -129,12 +144,29 @@ def find(records: list, template_sources: list, k: int = K, threshold: float = T
     for code in codes:
         code.fingerprints -= common
     pairs = []
-    for a, b in itertools.combinations(codes, 2):
-        pair = compare(a, b)
-        if pair and pair.similarity >= threshold and pair.shared >= min_shared:
-            pair.regions = regions(a, b, a.fingerprints & b.fingerprints, k)
-            pairs.append(pair)
-    return sorted(pairs, key=lambda p: (-p.similarity, -p.shared, p.a.student, p.b.student))
+    for (i, j), shared in shared_counts(codes).items():
+        if shared >= min_shared:
+            pair = compare(codes[i], codes[j])
+            if pair and pair.similarity >= threshold:
+                pairs.append(pair)
+    pairs.sort(key=lambda p: (-p.similarity, -p.shared, p.a.student, p.b.student))
+    for pair in pairs[:regions_for]:
+        pair.regions = regions(pair.a, pair.b, pair.a.fingerprints & pair.b.fingerprints, k)
+    return pairs
+
+
+def shared_counts(codes: list) -> Counter:
+    """Fingerprints in common per pair (i < j), from an index of who has which:
+    only pairs that share something are ever looked at."""
+    holders: dict = {}
+    for n, code in enumerate(codes):
+        for g in code.fingerprints:
+            holders.setdefault(g, []).append(n)
+    counts: Counter = Counter()
+    for posting in holders.values():
+        if len(posting) > 1:
+            counts.update(itertools.combinations(posting, 2))
+    return counts
 
 
 def common_fingerprints(codes: list) -> set:
