@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,12 @@ class Job:
 
 def grade(path, out=None, assignment: str | None = None, jobs: int | None = None,
           limits: Limits = Limits(), resume: bool = False, isolation: str = "auto",
-          warm: bool = True, kernel: bool = False, progress=None):
-    """Grade every submission under ``path``; returns (assignment, records, out)."""
+          warm: bool = True, kernel: bool = False, progress=None, scheduler: str | None = None):
+    """Grade every submission under ``path``; returns (assignment, records, out).
+
+    ``scheduler``: the address of a Dask scheduler; submissions then run on its
+    workers, and everything else stays here, as in a local run.
+    """
     path = Path(path)
     out = Path(out) if out else default_out(path)
     _refuse_inside(path, out)
@@ -41,7 +46,6 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     journal = Journal(out, resume)
     prepared = prepare(spec)
     plan, case_index = _flatten(prepared)
-    jobs = jobs or os.cpu_count() or 1
 
     def one(job):
         key = {"sha256": job.submission.sha256, "grader_version": __version__,
@@ -55,7 +59,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
             record.update(_unrun(spec, prepared, job))
         else:
             try:
-                raw = run_submission(job.notebook.cells, plan, limits, launcher)
+                raw = execute(job.notebook.cells, plan, limits)
                 record.update(score_run(prepared, raw, case_index))
             except Exception as exc:  # a fault of ours must still leave the student a row
                 job.status, job.reason = "error", f"internal grader error: {type(exc).__name__}: {exc}"
@@ -63,7 +67,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
         journal.append(record)
         return record
 
-    with choose(isolation, hidden=[path, out], slots=jobs, warm=warm, kernel=kernel) as launcher, \
+    with _executor(scheduler, isolation, [path, out], jobs, warm, kernel) as (execute, jobs), \
             ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(one, job) for job in todo]
         for done, future in enumerate(as_completed(futures), 1):
@@ -73,6 +77,23 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     records = load(out)
     reports.write_all(spec, records, out)
     return spec, records, out
+
+
+@contextmanager
+def _executor(scheduler, isolation, hidden, jobs, warm, kernel):
+    """Where submissions run: (execute(cells, plan, limits) -> RawRun, submissions at once).
+
+    Locally, a launcher with one slot per job; with ``scheduler``, a task per
+    submission on a Dask cluster, its workers running the same launcher.
+    """
+    if scheduler:
+        from grader.execute.cluster import Cluster
+        with Cluster(scheduler, isolation, hidden, warm, kernel) as cluster:
+            yield cluster.run, jobs or cluster.slots
+        return
+    jobs = jobs or os.cpu_count() or 1
+    with choose(isolation, hidden=hidden, slots=jobs, warm=warm, kernel=kernel) as launcher:
+        yield (lambda cells, plan, limits: run_submission(cells, plan, limits, launcher)), jobs
 
 
 def default_out(path: Path) -> Path:
