@@ -61,6 +61,8 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
             try:
                 raw = execute(job.notebook.cells, plan, limits)
                 record.update(score_run(prepared, raw, case_index))
+            except UsageError:
+                raise  # the run cannot go on (its Dask scheduler is gone): no row, --resume
             except Exception as exc:  # a fault of ours must still leave the student a row
                 job.status, job.reason = "error", f"internal grader error: {type(exc).__name__}: {exc}"
                 record.update(_unrun(spec, prepared, job))

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -114,3 +115,55 @@ def test_scheduler_without_the_dask_extra_says_what_to_install(tmp_path, monkeyp
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
     with pytest.raises(UsageError, match=r'pip install .*\[dask\]'):
         grade(tmp_path / "ann.ipynb", tmp_path / "out", scheduler="tcp://127.0.0.1:9")
+
+
+def test_a_lost_scheduler_stops_the_run_and_resume_finishes_it(cluster, tmp_path, monkeypatch):
+    """No row for what the dead scheduler held (an 'error' row would be reused by --resume)."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for i in range(4):
+        write(folder, f"s{i}", notebook("import time\ntime.sleep(1.5)", CORRECT_A7))
+    info = tmp_path / "scheduler.json"
+    dask = [str(Path(sys.executable).parent / "dask")]
+    scheduler = subprocess.Popen(dask + ["scheduler", "--port", "0", "--no-dashboard",
+                                         "--scheduler-file", str(info)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(dask + ["worker", "--scheduler-file", str(info), "--nthreads", "1",
+                                      "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(info.read_text())["address"]
+        monkeypatch.setattr(dask_cluster, "CONNECT_TIMEOUT", 2.0)  # also how long it retries
+        out, outcome = tmp_path / "out", {}
+
+        def run_in_background():
+            try:
+                grade(folder, out, scheduler=address)
+            except UsageError as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=run_in_background)
+        thread.start()
+        journal = out / "journal.jsonl"
+        while thread.is_alive() and not (journal.exists() and journal.read_text()):
+            time.sleep(0.05)
+        scheduler.kill()
+        thread.join(timeout=60)
+    finally:
+        for proc in (scheduler, worker):
+            proc.kill()
+            proc.wait()
+    assert "lost the Dask scheduler" in str(outcome.get("error")) and "--resume" in str(outcome["error"])
+    assert not (out / "grades.csv").exists()
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert 1 <= len(lines) < 4 and {r["status"] for r in lines} == {"graded"}
+
+    resumed = run(folder, "--out", out, "--scheduler", cluster[0], "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert sorted(r["student"] for r in lines) == [f"s{i}" for i in range(4)]
+    with open(out / "grades.csv", newline="") as f:
+        assert {(r["student"], r["score"]) for r in csv.DictReader(f)} == {(f"s{i}", "35") for i in range(4)}

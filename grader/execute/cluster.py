@@ -14,12 +14,17 @@ threads. It hides the worker's own project folder, home folders, and the
 tutor's submissions and output folders when the worker shares the tutor's disk.
 
 A worker killed mid-task loses nothing: the scheduler runs the task again on
-another worker, and only the result that arrives is journaled, once.
+another worker, and only the result that arrives is journaled, once. A lost
+scheduler stops the run (``ClusterLost``) instead of giving the students
+still waiting a row: what finished is in the journal for ``--resume``.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import sys
+import time
 import uuid
 
 import grader
@@ -34,6 +39,10 @@ except ImportError:  # the dask extra is not installed: only --scheduler needs i
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler, and to wait for a first worker
 RETRIES = 2             # a task that raises (e.g. a sandbox that did not start) runs again
+
+
+class ClusterLost(UsageError):
+    """The scheduler went away mid-run; no row is written for the submissions it held."""
 
 
 def fingerprint() -> str:
@@ -88,6 +97,20 @@ def _isolation(dask_worker, plugin: str) -> str:
     return dask_worker.plugins[plugin].launcher.isolation
 
 
+class _NoCancelledTracebacks(logging.Filter):
+    """Drops the tracebacks of cancelled tasks that Dask's client logs while it
+    closes itself after losing the scheduler; ``ClusterLost`` says it in one line."""
+
+    def filter(self, record):
+        return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
+def _quiet_client_shutdown():
+    log = logging.getLogger("distributed.client")
+    if not any(isinstance(f, _NoCancelledTracebacks) for f in log.filters):
+        log.addFilter(_NoCancelledTracebacks())
+
+
 class Cluster:
     """The tutor's connection to a running Dask cluster for one grading run.
 
@@ -102,6 +125,7 @@ class Cluster:
         self.address, self.isolation, self.warm, self.kernel = address, isolation, warm, kernel
         self.hidden = [str(p.resolve()) if hasattr(p, "resolve") else str(p) for p in hidden]
         self.client, self.plugin = None, f"optigrade-sandbox-{uuid.uuid4().hex}"
+        self.lost = False
 
     def __enter__(self):
         try:
@@ -109,6 +133,7 @@ class Cluster:
         except ImportError:
             raise UsageError('--scheduler needs Dask: pip install "optigrade[dask]" '
                              '(or pip install ".[dask]" in the project)') from None
+        _quiet_client_shutdown()
         try:
             self.client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -127,6 +152,8 @@ class Cluster:
         except TimeoutError:
             raise UsageError(f"the Dask scheduler at {self.address} has no workers: start some "
                              f"with `dask worker {self.address}`") from None
+        except OSError as exc:
+            raise ClusterLost(f"lost the Dask scheduler at {self.address} ({exc})") from None
         sandbox = Sandbox(self.isolation, self.warm, self.kernel, self.hidden, fingerprint())
         try:
             self.client.register_plugin(sandbox, name=self.plugin)
@@ -143,6 +170,12 @@ class Cluster:
                   file=sys.stderr)
 
     def __exit__(self, *exc):
+        if self.lost or self.client.status in ("closing", "closed"):
+            # It gave up on a lost scheduler and closes itself: let it finish.
+            deadline = time.monotonic() + 5
+            while self.client.status != "closed" and time.monotonic() < deadline:
+                time.sleep(0.05)
+            return False
         try:
             self.client.unregister_worker_plugin(self.plugin)  # closes every worker's launcher
         except Exception:
@@ -156,6 +189,15 @@ class Cluster:
         return max(2, 2 * sum(self.client.nthreads().values()))
 
     def run(self, cells: list, programs: list, limits: Limits) -> RawRun:
-        future = self.client.submit(run_on_worker, self.plugin, cells, programs, limits,
-                                    pure=False, retries=RETRIES)
-        return future.result()
+        from distributed import CancelledError
+
+        if not self.lost and self.client.status == "running":
+            future = self.client.submit(run_on_worker, self.plugin, cells, programs, limits,
+                                        pure=False, retries=RETRIES)
+            try:
+                return future.result()
+            except CancelledError:
+                pass  # our futures are only cancelled when the client loses the scheduler
+        self.lost = True
+        raise ClusterLost(f"lost the Dask scheduler at {self.address}: the results finished so "
+                          "far are in the journal; rerun with --resume when it is back")
