@@ -94,7 +94,8 @@ def run_on_worker(plugin: str, cells: list, programs: list, limits: Limits) -> R
 
 
 def _isolation(dask_worker, plugin: str) -> str:
-    return dask_worker.plugins[plugin].launcher.isolation
+    launcher = getattr(dask_worker.plugins.get(plugin), "launcher", None)
+    return launcher.isolation if launcher is not None else ""
 
 
 class _NoCancelledTracebacks(logging.Filter):
