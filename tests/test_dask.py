@@ -101,6 +101,18 @@ def test_a_worker_killed_mid_run_costs_a_retry_not_a_row(cluster, tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert len((out / "journal.jsonl").read_text().splitlines()) == len(expected)
     assert (out / "grades.csv").read_bytes() == grades
+    # Each run removes its sandboxes from the workers when it ends.
+    left = client.run(lambda dask_worker: [n for n in dask_worker.plugins if n.startswith("optigrade")])
+    assert left == {w: [] for w in left}
+
+
+def test_a_worker_with_other_grader_code_is_refused(cluster, tmp_path, monkeypatch):
+    write(tmp_path, "ann", notebook(CORRECT_A7))
+    monkeypatch.setattr(dask_cluster, "fingerprint", lambda: "0123456789abcdef")  # the tutor's
+    with pytest.raises(UsageError, match="runs another version of the grader"):
+        grade(tmp_path / "ann.ipynb", tmp_path / "out", scheduler=cluster[0])
+    left = cluster[1].run(lambda dask_worker: [n for n in dask_worker.plugins if n.startswith("optigrade")])
+    assert left == {w: [] for w in left}
 
 
 def test_unreachable_scheduler_is_a_usage_error(tmp_path, monkeypatch):

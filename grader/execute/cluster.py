@@ -74,7 +74,7 @@ class Sandbox(WorkerPlugin):
                 raise UsageError(f"on the Dask worker {worker.address}: {exc}") from None
             self.launcher = launcher.__enter__()
         except Exception as exc:
-            self.error = exc  # raised again by every task given to this worker
+            self.error = exc  # named by every task given to this worker
             raise
 
     def teardown(self, worker):
@@ -143,7 +143,7 @@ class Cluster:
         try:
             self._start()
         except BaseException:
-            self.client.close()
+            self.__exit__()
             raise
         return self
 
