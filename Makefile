@@ -21,9 +21,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-# The dev extra and otter-grader (the otter extra), which tests/test_otter.py needs.
+# The dev extra, otter-grader (tests/test_otter.py) and dask (the tests of --scheduler).
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev,otter]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,otter,dask]"
 	@touch $@ $(VENV)/.installed
 
 # bubblewrap isolates each notebook; installed here when we are root on Debian/Ubuntu.

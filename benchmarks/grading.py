@@ -1,6 +1,6 @@
 """Grading speed: the warm fork server against a Jupyter kernel per notebook.
 
-    .venv/bin/python benchmarks/grading.py [--size 200] [--sample 20] [--jobs 2]
+    .venv/bin/python benchmarks/grading.py [--size 200] [--sample 20] [--jobs 2] [--workers 1,2]
 
 Generates a class (benchmarks/make_class.py), grades it with full isolation
 on the warm path (the default), grades a sample with one fresh sandbox per
@@ -8,6 +8,11 @@ submission (--cold), and executes a sample of the same notebooks the way
 nbgrader and otter do, one Jupyter kernel per notebook through nbclient,
 ``jobs`` at a time. Prints seconds per submission, throughput and ratios,
 and the students' self-check time per call.
+
+With the dask extra installed, the same class is also graded through
+``--scheduler`` on a local Dask cluster of 1 and 2 single-threaded worker
+processes (``--workers``), beside the local pool with as many jobs. The
+cluster is started before the clock starts, as a running one would be.
 """
 from __future__ import annotations
 
@@ -30,12 +35,26 @@ from grader.execute import Limits  # noqa: E402
 from grader.grade import grade  # noqa: E402
 
 
-def time_grader(folder: Path, jobs: int, warm: bool) -> tuple[float, int, str]:
-    out = folder.parent / f"{folder.name}-{'warm' if warm else 'cold'}-graded"
+def time_grader(folder: Path, jobs: int | None, warm: bool, scheduler: str | None = None,
+                label: str = "") -> tuple[float, int, str]:
+    out = folder.parent / f"{folder.name}-{label or ('warm' if warm else 'cold')}-graded"
     start = time.perf_counter()
     _, records, _ = grade(folder, out, assignment="a7_optimizers", jobs=jobs, warm=warm,
-                          limits=Limits(timeout=30, call_timeout=5))
+                          limits=Limits(timeout=30, call_timeout=5), scheduler=scheduler)
     return time.perf_counter() - start, len(records), records[0]["isolation"]
+
+
+def time_dask(folder: Path, workers: int) -> tuple[float, int]:
+    """The class through --scheduler on a LocalCluster of ``workers`` processes, 1 thread each."""
+    import logging
+
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.CRITICAL) as cluster:
+        seconds, n, _ = time_grader(folder, None, True, cluster.scheduler_address,
+                                    label=f"dask{workers}")
+    return seconds, n
 
 
 def time_kernels(paths: list[Path], jobs: int) -> float:
@@ -74,7 +93,15 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=200)
     parser.add_argument("--sample", type=int, default=20, help="notebooks for the slow baselines")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--workers", default="1,2", help="Dask worker counts to measure ('' for none)")
     args = parser.parse_args()
+    counts = [int(w) for w in args.workers.split(",") if w.strip()]
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        print('note: no Dask column: pip install ".[dask]"', file=sys.stderr)
+        counts = []
+    pool, dask = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_class(Path(tmp) / "class", args.size)
         sample_dir = Path(tmp) / "sample"
@@ -82,6 +109,12 @@ def main() -> None:
         warm, n, isolation = time_grader(Path(tmp) / "class", args.jobs, warm=True)
         cold, m, _ = time_grader(sample_dir, args.jobs, warm=False)
         kernels = time_kernels(sample, args.jobs)
+        pool[args.jobs] = (warm, n)
+        for w in counts:
+            if w not in pool:
+                seconds, k, _ = time_grader(Path(tmp) / "class", w, True, label=f"pool{w}")
+                pool[w] = (seconds, k)
+            dask[w] = time_dask(Path(tmp) / "class", w)
     per_warm, per_cold, per_kernel = warm / n, cold / m, kernels / len(sample)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"jobs={args.jobs}, isolation: {isolation}")
@@ -92,6 +125,11 @@ def main() -> None:
     for name, count, per in rows:
         print(f"{name:<36}{count:>10}{per:>12.4f}{1 / per:>13.1f}{per_kernel / per:>10.1f}x")
     print(f"1000 submissions on the warm path: {1000 * per_warm:.0f} s")
+    if dask:
+        print(f"\n{'same class, notebooks/s':<28}{'local pool':>12}{'Dask':>12}{'Dask/pool':>11}")
+        for w in counts:
+            local, remote = pool[w][1] / pool[w][0], dask[w][1] / dask[w][0]
+            print(f"{f'{w} job(s) / {w} worker(s)':<28}{local:>12.1f}{remote:>12.1f}{remote / local:>10.2f}x")
     print(f"self-check, check('adam_update'): {1000 * time_selfcheck():.1f} ms per call")
 
 

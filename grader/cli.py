@@ -22,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("path", help="folder of notebooks (or of one folder per student), a notebook, or a .zip")
     g.add_argument("--assignment", help="grade as this assignment (default: the notebooks' metadata)")
     g.add_argument("--out", help="output folder (default: PATH-graded beside PATH)")
-    g.add_argument("--jobs", type=int, help="submissions graded at once (default: CPU count)")
+    g.add_argument("--jobs", type=int, help="submissions graded at once (default: CPU count; "
+                                            "with --scheduler, twice the cluster's threads)")
     g.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default 60)")
     g.add_argument("--call-timeout", type=float, default=10.0,
                    help="seconds per graded call (default 10)")
@@ -37,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start a fresh sandbox per submission instead of forking a warm one")
     g.add_argument("--kernel", action="store_true",
                    help="run each notebook in a real Jupyter kernel (nbclient); same checks, slower")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the notebooks on the workers of this Dask scheduler (tcp://HOST:8786) "
+                        "with the same isolation and limits; scores and reports stay here. "
+                        'Needs pip install ".[dask]"')
     g.add_argument("--resume", action="store_true",
                    help="keep results already in --out for unchanged submissions")
     g.add_argument("--fail-under", type=float, metavar="SCORE",
@@ -105,7 +110,8 @@ def _grade(args) -> int:
         task = bar.add_task("grading", total=None)
         spec, records, out = grade(args.path, args.out, args.assignment, args.jobs, limits,
                                    args.resume, args.isolation, not args.cold, args.kernel,
-                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+                                   progress=lambda done, total: bar.update(task, completed=done, total=total),
+                                   scheduler=args.scheduler)
     if args.junit:
         junit.write(records, Path(args.junit))
     if not args.quiet:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +30,12 @@ class Job:
 
 def grade(path, out=None, assignment: str | None = None, jobs: int | None = None,
           limits: Limits = Limits(), resume: bool = False, isolation: str = "auto",
-          warm: bool = True, kernel: bool = False, progress=None):
-    """Grade every submission under ``path``; returns (assignment, records, out)."""
+          warm: bool = True, kernel: bool = False, progress=None, scheduler: str | None = None):
+    """Grade every submission under ``path``; returns (assignment, records, out).
+
+    ``scheduler``: the address of a Dask scheduler; submissions then run on its
+    workers, and everything else stays here, as in a local run.
+    """
     path = Path(path)
     out = Path(out) if out else default_out(path)
     _refuse_inside(path, out)
@@ -42,8 +47,6 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     journal = Journal(out, resume)
     prepared = prepare(spec)
     plan, case_index = _flatten(prepared)
-    frame = programs_frame_of(plan)
-    jobs = jobs or os.cpu_count() or 1
     given = template(spec.id).cells
 
     def one(job):
@@ -60,15 +63,17 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
             record.update(_unrun(spec, prepared, job))
         else:
             try:
-                raw = run_submission(job.notebook.cells, plan, limits, launcher, frame)
+                raw = execute(job.notebook.cells, plan, limits)
                 record.update(score_run(prepared, raw, case_index))
+            except UsageError:
+                raise  # the run cannot go on (its Dask scheduler is gone): no row, --resume
             except Exception as exc:  # a fault of ours must still leave the student a row
                 job.status, job.reason = "error", f"internal grader error: {type(exc).__name__}: {exc}"
                 record.update(_unrun(spec, prepared, job))
         journal.append(record)
         return record
 
-    with choose(isolation, hidden=[path, out], slots=jobs, warm=warm, kernel=kernel) as launcher, \
+    with _executor(scheduler, isolation, [path, out], jobs, warm, kernel) as (execute, jobs), \
             ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(one, job) for job in todo]
         for done, future in enumerate(as_completed(futures), 1):
@@ -78,6 +83,28 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     records = load(out)
     reports.write_all(spec, records, out)
     return spec, records, out
+
+
+@contextmanager
+def _executor(scheduler, isolation, hidden, jobs, warm, kernel):
+    """Where submissions run: (execute(cells, plan, limits) -> RawRun, submissions at once).
+
+    Locally, a launcher with one slot per job; with ``scheduler``, a task per
+    submission on a Dask cluster, its workers running the same launcher.
+    """
+    if scheduler:
+        from grader.execute.cluster import Cluster
+        with Cluster(scheduler, isolation, hidden, warm, kernel) as cluster:
+            yield cluster.run, jobs or cluster.slots
+        return
+    jobs = jobs or os.cpu_count() or 1
+    frames: dict = {}  # the programs, the same for the whole class, encoded once
+
+    def execute(cells, plan, limits):
+        frame = frames.get(id(plan)) or frames.setdefault(id(plan), programs_frame_of(plan))
+        return run_submission(cells, plan, limits, launcher, frame)
+    with choose(isolation, hidden=hidden, slots=jobs, warm=warm, kernel=kernel) as launcher:
+        yield execute, jobs
 
 
 def default_out(path: Path) -> Path:

@@ -221,3 +221,13 @@ def test_no_process_of_the_run_is_left(graded):
 def test_printed_output_is_capped(graded):
     output = graded["records"]["prints_100mb"]["output"]
     assert len(output) < 10_000 and "output cut" in output
+
+
+def test_two_runs_on_one_host_never_share_a_sandbox_user():
+    """Each slot's user carries the process limit: two runs (two Dask workers on one
+    host, two tutors) must not share one, and a finished run gives its users back."""
+    with BwrapLauncher(slots=2) as one, BwrapLauncher(slots=2) as two:
+        first, second = set(one.uids.queue), set(two.uids.queue)
+        assert len(first) == len(second) == 2 and not first & second
+    with BwrapLauncher(slots=2) as again:
+        assert set(again.uids.queue) == first

@@ -9,13 +9,16 @@ force, and each result records it.
 namespaces; a read-only view of the system with the project, the
 submissions, the outputs and home folders hidden; a fresh private /tmp as
 working directory; an unprivileged user per job slot, so that process
-limits hold; the worker's code is a copy of ``grader/harness`` only.
+limits hold (claimed with a lock, so that two runs on one host, e.g. two
+Dask workers, never share one); the worker's code is a copy of
+``grader/harness`` only.
 ``LocalLauncher`` is the fallback: a plain child process in its own session.
 In both, the worker applies the resource limits to itself before any
 student code runs.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import queue
 import shutil
@@ -98,13 +101,16 @@ class BwrapLauncher(Launcher):
         # A folder inside another hidden one is hidden already.
         self.hidden = sorted(p for p in paths if not any(q in p.parents for q in paths))
         self.tmp_size = tmp_size
+        self.slots = max(1, slots)
         self.uids: queue.Queue = queue.Queue()
-        for slot in range(max(1, slots)):
-            self.uids.put(self.FIRST_UID + slot)
+        self.claims: list = []
         self.root = None
         self.own_user = os.geteuid() == 0
 
     def __enter__(self):
+        self.claims = claim_uids(self.FIRST_UID, self.slots)
+        for uid, _ in self.claims:
+            self.uids.put(uid)
         # The worker's code, copied where the sandbox can see it: the harness
         # only, never grader/, reference/ or assignments/.
         self.root = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
@@ -115,6 +121,9 @@ class BwrapLauncher(Launcher):
 
     def __exit__(self, *exc):
         shutil.rmtree(self.root, ignore_errors=True)
+        for _, fd in self.claims:
+            os.close(fd)  # releases the lock
+        self.claims = []
         return False
 
     def argv(self, uid: int, module: str | None = None, *extra: str,
@@ -250,6 +259,36 @@ class _Forked:
             except OSError:
                 pass
         self.sock.close()
+
+
+def claim_uids(first: int, count: int, span: int = 1000) -> list:
+    """``count`` sandbox users that no other grading run on this host holds.
+
+    Each is an exclusive ``flock`` on a file in the temporary folder, kept as
+    [(uid, fd)] while the launcher is open; the kernel releases it when the
+    process ends, so a killed run never keeps its users. Two runs sharing a
+    user would share its process limit (and could signal each other's work).
+    """
+    claimed = []
+    for uid in range(first, first + span):
+        if len(claimed) == count:
+            break
+        try:
+            fd = os.open(os.path.join(tempfile.gettempdir(), f"optigrade-uid-{uid}.lock"),
+                         os.O_RDONLY | os.O_CREAT, 0o644)
+        except OSError:
+            continue  # another user's file: not ours to take
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        claimed.append((uid, fd))
+    if len(claimed) < count:
+        for _, fd in claimed:
+            os.close(fd)
+        raise OSError(f"no {count} free sandbox users from {first} to {first + span - 1}")
+    return claimed
 
 
 def bwrap_works() -> bool:
