@@ -19,7 +19,7 @@ import time
 import pytest
 
 from grader.execute import Limits
-from grader.execute.launcher import bwrap_works
+from grader.execute.launcher import BwrapLauncher, bwrap_works
 from grader.grade import grade
 from nbfactory import CORRECT_A7, notebook, write
 

@@ -6,12 +6,11 @@ together with every process it started. ``isolation`` names what is in
 force, and each result records it.
 
 ``BwrapLauncher`` (Linux with bubblewrap): own PID, network, IPC and mount
-namespaces; a read-only view of the system with the project, the
-submissions, the outputs and home folders hidden; a fresh private /tmp as
-working directory; an unprivileged user per job slot, so that process
-limits hold (claimed with a lock, so that two runs on one host, e.g. two
-Dask workers, never share one); the worker's code is a copy of
-``grader/harness`` only.
+namespaces; a read-only file system built from an empty root with only the
+system's programs, libraries and settings and the Python that runs the
+worker (no home, project, submission or output folder); a fresh private
+/tmp as working directory; an unprivileged user per job slot, so that
+process limits hold; the worker's code is a copy of ``grader/harness`` only.
 ``LocalLauncher`` is the fallback: a plain child process in its own session.
 In both, the worker applies the resource limits to itself before any
 student code runs.
@@ -34,6 +33,8 @@ from grader.errors import UsageError
 
 HARNESS = Path(grader.__file__).parent / "harness"
 PROJECT = Path(grader.__file__).resolve().parent.parent
+#: What a notebook sees of the machine (read-only): the system, none of its data.
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 THREADS_1 = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -95,11 +96,8 @@ class BwrapLauncher(Launcher):
     def __init__(self, hidden=(), slots: int = 1, tmp_size: int = 256 * 2 ** 20,
                  module: str = "harness.worker"):
         self.module = module
-        # /run is always hidden: the worker's code is mounted under it.
-        paths = {Path(p).resolve() for p in (PROJECT, Path.home(), "/home", "/root", "/run",
-                                             "/var/run", *hidden) if Path(p).exists()}
-        # A folder inside another hidden one is hidden already.
-        self.hidden = sorted(p for p in paths if not any(q in p.parents for q in paths))
+        # Data that must stay unseen even where it lies inside a visible folder.
+        self.hidden = [Path(p).resolve() for p in (PROJECT, *hidden) if Path(p).exists()]
         self.tmp_size = tmp_size
         self.slots = max(1, slots)
         self.uids: queue.Queue = queue.Queue()
@@ -129,17 +127,9 @@ class BwrapLauncher(Launcher):
     def argv(self, uid: int, module: str | None = None, *extra: str,
              drop: bool = True) -> list[str]:
         module = module or self.module
-        keep = sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()})
         args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--die-with-parent", "--new-session",
-                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-        for path in self.hidden:
-            args += ["--perms", "0755", "--tmpfs", str(path)]
-        for path in keep:  # the Python that runs the worker, even under a hidden folder
-            for parent in reversed(path.parents):
-                if any(h in parent.parents for h in self.hidden):
-                    args += ["--perms", "0755", "--dir", str(parent)]  # else bwrap makes it 0700
-            args += ["--ro-bind", str(path), str(path)]
+                *self.view(), "--dev", "/dev", "--proc", "/proc", "--perms", "0755", "--dir", "/run"]
         args += ["--ro-bind", str(self.root), "/run/grader",
                  "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", "/tmp",
                  "--chdir", "/tmp", "--clearenv"]
@@ -153,6 +143,30 @@ class BwrapLauncher(Launcher):
         drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all", "--"] if drop and os.geteuid() == 0 else []
         return args + ["--", *drop, python, "-I", "-c", boot, *extra]
+
+    def view(self) -> list[str]:
+        """The file system a notebook sees, read-only, from an empty root: the
+        system's programs, libraries and settings, and the Python that runs
+        the worker; no home, project, submission or output folder."""
+        args, shown = [], []
+        for name in SYSTEM:
+            path = Path(name)
+            if path.is_symlink():
+                args += ["--symlink", os.readlink(path), name]
+            elif path.is_dir():
+                args += ["--ro-bind", name, name]
+                shown.append(path)
+        for path in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}):
+            if any(path == s or s in path.parents for s in shown):
+                continue
+            for parent in reversed(path.parents[:-1]):  # readable: bwrap would make them 0700
+                args += ["--perms", "0755", "--dir", str(parent)]
+            args += ["--ro-bind", str(path), str(path)]
+            shown.append(path)
+        for path in self.hidden:  # e.g. submissions kept inside a virtual environment
+            if any(path == s or s in path.parents for s in shown):
+                args += ["--tmpfs", str(path)]
+        return args
 
     def start(self) -> subprocess.Popen:
         uid = self.uids.get()
