@@ -6,40 +6,13 @@ known mistake, and broken ones. Each is a variation of one correct text.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
 
-CORRECT = '''import numpy as np
-
-def sgd_update(theta, g, lr):
-    return theta - lr * g
-
-def momentum_update(theta, g, v, lr, alpha):
-    v = alpha * v - lr * g
-    return theta + v, v
-
-def nesterov_update(theta, grad_fn, v, lr, alpha):
-    v = alpha * v - lr * grad_fn(theta + alpha * v)
-    return theta + v, v
-
-def adagrad_update(theta, g, r, lr, delta=1e-7):
-    r = r + g * g
-    return theta - lr / (delta + np.sqrt(r)) * g, r
-
-def rmsprop_update(theta, g, r, lr, rho=0.9, delta=1e-6):
-    r = rho * r + (1 - rho) * g * g
-    return theta - lr / (delta + np.sqrt(r)) * g, r
-
-def adam_update(theta, g, s, r, t, lr=0.001, rho1=0.9, rho2=0.999, delta=1e-8):
-    s = rho1 * s + (1 - rho1) * g
-    r = rho2 * r + (1 - rho2) * g * g
-    s_hat, r_hat = s / (1 - rho1 ** t), r / (1 - rho2 ** t)
-    return theta - lr * s_hat / (delta + np.sqrt(r_hat)), s, r
-
-def adamw_update(theta, g, s, r, t, lr=0.001, rho1=0.9, rho2=0.999, delta=1e-8, weight_decay=0.01):
-    return adam_update(theta - lr * weight_decay * theta, g, s, r, t, lr, rho1, rho2, delta)
-'''
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from nbfactory import CORRECT_A7 as CORRECT  # noqa: E402  one correct text for tests and benchmarks
 
 VARIANTS = {
     "correct": [],

@@ -4,7 +4,6 @@ self-check is fast and names mistakes, and the example class grades as
 its students were written."""
 import csv
 import importlib
-import re
 import sys
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from grader.assign import (MasterError, assign, check_tests, otter_tests, strip_
 from grader.execute import Limits
 from grader.grade import grade
 from grader.harness import wire
+from checks_helpers import master_solution_lines
 
 ROOT = Path(assignments.__file__).parent
 NAMES = assignments.NAMES
@@ -68,13 +68,7 @@ def test_regenerating_reproduces_the_committed_bundle(name, tmp_path):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_no_solution_line_reaches_the_students(name):
-    master = nbformat.read(ROOT / name / "master.ipynb", as_version=4)
-    solution_lines = set()
-    for cell in master.cells:
-        for block in re.findall(r"# BEGIN SOLUTION[^\n]*\n(.*?)# END SOLUTION", cell.source, re.S):
-            solution_lines |= {l.strip() for l in block.splitlines() if len(l.strip()) > 12}
-        for block in re.findall(r"<!-- BEGIN SOLUTION -->(.*?)<!-- END SOLUTION -->", cell.source, re.S):
-            solution_lines |= {l.strip() for l in block.splitlines() if len(l.strip()) > 12}
+    solution_lines = master_solution_lines(ROOT / name / "master.ipynb")
     assert solution_lines
     bundle = "\n".join(p.read_text(errors="replace") for p in (ROOT / name / "student").rglob("*")
                        if p.is_file() and p.suffix != ".bin")

@@ -30,6 +30,7 @@ import pytest
 import assignments
 from grader.execute import Limits
 from grader.grade import grade
+from checks_helpers import master_solution_lines
 
 try:
     with warnings.catch_warnings():  # traitlets' DeprecationWarning from otter's imports
@@ -192,13 +193,7 @@ def test_otters_student_notebook_has_no_hidden_test_and_no_solution(name, built)
     text = (student / "master.ipynb").read_text()
     hidden = [c.name for _, c in spec.checks() if not c.public]
     assert [h for h in hidden if h in text] == []
-    master = nbformat.read(ROOT / name / "master.ipynb", as_version=4)
-    solution_lines = set()
-    for cell in master.cells:
-        for block in re.findall(r"# BEGIN SOLUTION[^\n]*\n(.*?)# END SOLUTION", cell.source, re.S):
-            solution_lines |= {l.strip() for l in block.splitlines() if len(l.strip()) > 12}
-        for block in re.findall(r"<!-- BEGIN SOLUTION -->(.*?)<!-- END SOLUTION -->", cell.source, re.S):
-            solution_lines |= {l.strip() for l in block.splitlines() if len(l.strip()) > 12}
+    solution_lines = master_solution_lines(ROOT / name / "master.ipynb")
     nb = nbformat.read(student / "master.ipynb", as_version=4)
     sources = "\n".join(cell.source for cell in nb.cells)
     assert solution_lines and [l for l in solution_lines if l in sources] == []
