@@ -231,3 +231,16 @@ def test_two_runs_on_one_host_never_share_a_sandbox_user():
         assert len(first) == len(second) == 2 and not first & second
     with BwrapLauncher(slots=2) as again:
         assert set(again.uids.queue) == first
+
+
+def test_the_projects_packages_stay_hidden_wherever_installed(tmp_path):
+    """A non-editable install puts grader/, reference/ and assignments/ in the
+    site-packages the worker's Python needs: they are covered there."""
+    import sys
+    from pathlib import Path
+    site = Path(sys.prefix).resolve() / "lib" / "site-packages-of-a-test" / "reference"
+    launcher = BwrapLauncher(hidden=[site.parent])
+    launcher.hidden.append(site)  # as installed_packages() would report it
+    args = launcher.view()
+    assert ["--tmpfs", str(site)] == args[args.index(str(site)) - 1:args.index(str(site)) + 1]
+    assert "--tmpfs" in args and args.index(str(site)) > args.index(str(Path(sys.prefix).resolve()))

@@ -96,8 +96,11 @@ class BwrapLauncher(Launcher):
     def __init__(self, hidden=(), slots: int = 1, tmp_size: int = 256 * 2 ** 20,
                  module: str = "harness.worker"):
         self.module = module
-        # Data that must stay unseen even where it lies inside a visible folder.
-        self.hidden = [Path(p).resolve() for p in (PROJECT, *hidden) if Path(p).exists()]
+        # Data that must stay unseen even where it lies inside a visible folder:
+        # the project, and its packages wherever installed (a non-editable
+        # install puts them in site-packages, which the worker's Python needs).
+        self.hidden = [Path(p).resolve() for p in (PROJECT, *installed_packages(), *hidden)
+                       if Path(p).exists()]
         self.tmp_size = tmp_size
         self.slots = max(1, slots)
         self.uids: queue.Queue = queue.Queue()
@@ -127,12 +130,13 @@ class BwrapLauncher(Launcher):
     def argv(self, uid: int, module: str | None = None, *extra: str,
              drop: bool = True) -> list[str]:
         module = module or self.module
+        # The private /tmp first: a project (and its .venv) kept under /tmp is
+        # then bound on top of it instead of being covered by it.
         args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--die-with-parent", "--new-session",
-                *self.view(), "--dev", "/dev", "--proc", "/proc", "--perms", "0755", "--dir", "/run"]
-        args += ["--ro-bind", str(self.root), "/run/grader",
-                 "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", "/tmp",
-                 "--chdir", "/tmp", "--clearenv"]
+                "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", "/tmp",
+                *self.view(), "--dev", "/dev", "--proc", "/proc", "--perms", "0755", "--dir", "/run",
+                "--ro-bind", str(self.root), "/run/grader", "--chdir", "/tmp", "--clearenv"]
         env = dict(THREADS_1, HOME="/tmp", MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
                    PATH="/usr/local/bin:/usr/bin:/bin", LANG="C.UTF-8", MPLCONFIGDIR="/tmp/.mpl")
         for key, value in env.items():
@@ -303,6 +307,13 @@ def claim_uids(first: int, count: int, span: int = 1000) -> list:
             os.close(fd)
         raise OSError(f"no {count} free sandbox users from {first} to {first + span - 1}")
     return claimed
+
+
+def installed_packages() -> list[Path]:
+    """Where grader, reference and assignments are installed."""
+    import assignments
+    import reference
+    return [Path(m.__file__).resolve().parent for m in (grader, reference, assignments)]
 
 
 def bwrap_works() -> bool:
