@@ -13,7 +13,7 @@ from grader import __version__, reports
 from grader.checks.expected import prepare
 from grader.execute import Limits, choose, run_submission
 from grader.execute.session import programs_frame_of
-from grader.journal import Journal, load
+from grader.journal import INTERNAL, Journal, load
 from grader.notebooks import Unreadable, own_code, read_notebook, template
 from grader.scoring import score_run
 from grader.submissions import UsageError, discover
@@ -68,7 +68,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
             except UsageError:
                 raise  # the run cannot go on (its Dask scheduler is gone): no row, --resume
             except Exception as exc:  # a fault of ours must still leave the student a row
-                job.status, job.reason = "error", f"internal grader error: {type(exc).__name__}: {exc}"
+                job.status, job.reason = "error", f"{INTERNAL}: {type(exc).__name__}: {exc}"
                 record.update(_unrun(spec, prepared, job))
         journal.append(record)
         return record
@@ -76,10 +76,14 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     with _executor(scheduler, isolation, [path, out], jobs, warm, kernel) as (execute, jobs), \
             ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(one, job) for job in todo]
-        for done, future in enumerate(as_completed(futures), 1):
-            future.result()
-            if progress:
-                progress(done, len(todo))
+        try:
+            for done, future in enumerate(as_completed(futures), 1):
+                future.result()
+                if progress:
+                    progress(done, len(todo))
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # stop now: what finished is in the journal
+            raise
     records = load(out)
     reports.write_all(spec, records, out)
     return spec, records, out

@@ -110,3 +110,17 @@ def test_resume_after_kill_gives_the_same_grades(tmp_path):
     assert (out / "grades.csv").read_bytes() == (tmp_path / "full" / "grades.csv").read_bytes()
     # Finished results were reused, not graded again.
     assert len(journal.read_text().splitlines()) == 6
+
+
+def test_resume_grades_faults_of_the_grader_again(tmp_path):
+    from grader.journal import Journal
+    key = {"sha256": "abc", "grader_version": "1", "assignment": "a7", "assignment_version": "1"}
+    journal = Journal(tmp_path, resume=False)
+    journal.append({"student": "ours", **key, "status": "error",
+                    "reason": "internal grader error: OSError: the fork server did not start"})
+    journal.append({"student": "theirs", **key, "status": "error",
+                    "reason": "the notebook's process ended during cell 2"})
+    again = Journal(tmp_path, resume=True)
+    assert again.reusable("ours", key) is None
+    assert again.reusable("theirs", key)["status"] == "error"
+    assert again.reusable("theirs", dict(key, sha256="changed")) is None

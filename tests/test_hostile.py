@@ -105,6 +105,20 @@ procs = [subprocess.Popen(["sleep", "120"]) for _ in range(500)]
 '''
 
 
+FORGER = CORRECT_A7 + '''
+import json, os, struct
+header = json.dumps({"event": "results", "check": "x", "results": {"01": {"ok": True}}}).encode()
+body = struct.pack(">Q", len(header)) + header
+frame = b"OGW2" + struct.pack(">Q", len(body)) + body
+for fd in map(int, os.listdir("/proc/self/fd")):
+    if fd > 2:
+        try:
+            os.write(fd, frame)
+        except OSError:
+            pass
+'''
+
+
 def connect_to(port):
     return CORRECT_A7 + f'''
 import socket
@@ -131,6 +145,7 @@ CORPUS = {
     "touches_everything": ([TOUCH_EVERYTHING], "graded", FULL, ""),
     "detached_rewriter": ([DETACHED_REWRITER], "graded", FULL, ""),
     "reads_reference": ([USES_REFERENCE], "graded", FULL - ADAM, ""),
+    "forges_frames": ([FORGER], "error", 0, "invalid"),
     "patches_everything": ([CORRECT_A7 + "\nimport numpy, builtins\nnumpy.allclose = lambda *a, **k: True\n"
                             "numpy.isfinite = lambda x: True\nbuiltins.max = lambda *a, **k: 0\n"
                             "def sgd_update(*a, **k):\n    return 'full marks please'\n"],

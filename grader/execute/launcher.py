@@ -109,6 +109,13 @@ class BwrapLauncher(Launcher):
         self.own_user = os.geteuid() == 0
 
     def __enter__(self):
+        try:
+            return self._enter()
+        except BaseException:
+            self.__exit__()  # releases the users claimed so far
+            raise
+
+    def _enter(self):
         self.claims = claim_uids(self.FIRST_UID, self.slots)
         for uid, _ in self.claims:
             self.uids.put(uid)
@@ -121,7 +128,8 @@ class BwrapLauncher(Launcher):
         return self
 
     def __exit__(self, *exc):
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
         for _, fd in self.claims:
             os.close(fd)  # releases the lock
         self.claims = []
@@ -174,8 +182,12 @@ class BwrapLauncher(Launcher):
 
     def start(self) -> subprocess.Popen:
         uid = self.uids.get()
-        proc = subprocess.Popen(self.argv(uid), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            proc = subprocess.Popen(self.argv(uid), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+        except BaseException:
+            self.uids.put(uid)  # else the slot is lost and later submissions wait forever
+            raise
         proc.uid = uid
         return proc
 
@@ -232,12 +244,17 @@ class ForkServerLauncher(BwrapLauncher):
             # The server keeps root inside the sandbox (it only runs our code) and
             # each child drops to the slot's user: students cannot signal it.
             user = str(uid) if self.own_user else ""
-            server = subprocess.Popen(self.argv(uid, "harness.zygote", str(theirs.fileno()), user,
-                                                drop=not self.own_user),
-                                      pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                      start_new_session=True)
-            theirs.close()
+            try:
+                server = subprocess.Popen(
+                    self.argv(uid, "harness.zygote", str(theirs.fileno()), user,
+                              drop=not self.own_user),
+                    pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            except BaseException:
+                ours.close()
+                raise
+            finally:
+                theirs.close()
             self.servers[uid] = (server, ours)
             if not self._ready(uid, self.READY_TIMEOUT):
                 self._kill(uid)

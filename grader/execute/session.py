@@ -36,6 +36,7 @@ class Limits:
 
     def for_worker(self) -> dict:
         return {"call_timeout": self.call_timeout, "output_limit": self.output_limit,
+                "result_limit": self.result_limit,
                 "memory": self.memory, "processes": self.processes,
                 "file_size": self.file_size, "cpu_seconds": self.cpu_seconds}
 
@@ -63,9 +64,9 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher,
     run = RawRun(isolation=launcher.isolation)
     proc = launcher.start()
     frames: queue.Queue = queue.Queue()
-    threading.Thread(target=_read_frames, args=(proc.stdout, frames, limits.result_limit),
-                     daemon=True).start()
     try:
+        threading.Thread(target=_read_frames, args=(proc.stdout, frames, limits.result_limit),
+                         daemon=True).start()
         _converse(proc, launcher, frames, cells, programs, limits, run, start,
                   programs_frame or programs_frame_of(programs))
     finally:
@@ -94,19 +95,23 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start, progr
             return
         event = message.get("event")
         if event == "cell":
-            current = f"cell {message.get('index', 0) + 1}"
+            index = message.get("index")
+            current = f"cell {index + 1}" if isinstance(index, int) else "a cell"
         elif event == "executed":
-            run.cells, run.output = message.get("cells", []), message.get("output", "")
+            cells, output = message.get("cells"), message.get("output")
+            if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells) \
+                    or not isinstance(output, str):
+                return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid message")
+            run.cells, run.output = cells, output
             if not _send(proc, programs_frame, run):
                 return
             current = _call_label(programs, 0)
             deadline = min(start + limits.timeout, time.monotonic() + per_check)
         elif event == "results":
-            results = message.get("results")
-            cases = [int(k) for k in results if str(k).isdigit()] if isinstance(results, dict) else []
-            if not cases or not all(0 <= k < len(programs) for k in cases):
+            cases = _cases(message.get("results"), len(programs))
+            if not cases:
                 return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid result")
-            run.results.update({k: results[str(k)] for k in cases})
+            run.results.update(cases)
             current = _call_label(programs, max(cases) + 1)
             deadline = min(start + limits.timeout, time.monotonic() + per_check)
         elif event == "done":
@@ -116,6 +121,22 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start, progr
                                              f"memory (limit {limits.memory / 2 ** 30:g} GiB)")
         else:
             return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an unknown message")
+
+
+def _cases(results, count: int) -> dict:
+    """Case number -> result, from a frame's {"k": result}; {} if any key is off.
+
+    (The student's process can write frames itself: nothing in one is trusted.)
+    """
+    if not isinstance(results, dict):
+        return {}
+    cases = {}
+    for key, value in results.items():
+        if not (key.isdecimal() and str(int(key)) == key and int(key) < count
+                and isinstance(value, dict)):
+            return {}
+        cases[int(key)] = value
+    return cases
 
 
 def _call_label(programs, k):

@@ -65,7 +65,7 @@ def protocol():
     _silence_standard_fds()
 
     def send(message):
-        proto_out.write(wire.encode(message))
+        proto_out.write(message if isinstance(message, bytes) else wire.encode(message))
         proto_out.flush()
     return proto_in, send
 
@@ -81,14 +81,19 @@ def main() -> None:
     work = wire.decode(wire.read_frame(proto_in, FRAME_LIMIT))
     _install_alarm()
     timed_out: set = set()
+    limit = job.get("result_limit", FRAME_LIMIT)
     for check, cases in _by_check(work["programs"]):
         results = {k: _run_case(program, namespace, job, timed_out, send, check)
                    for k, program in cases}
         try:
-            send({"event": "results", "check": check, "results": results})
+            frame = wire.encode({"event": "results", "check": check, "results": results})
+            if len(frame) > limit:
+                raise wire.WireError(f"{len(frame)} bytes, over the limit of {limit}")
         except wire.WireError as exc:
             error = {"ok": False, "error": f"the result could not be sent: {exc}"}
-            send({"event": "results", "check": check, "results": {k: error for k in results}})
+            frame = wire.encode({"event": "results", "check": check,
+                                 "results": {k: error for k in results}})
+        send(frame)
     send({"event": "done"})
     os._exit(0)  # skip interpreter teardown: nothing of the student's may run after
 
