@@ -12,7 +12,6 @@ import assignments
 from grader import __version__, reports
 from grader.checks.expected import prepare
 from grader.execute import Limits, choose, run_submission
-from grader.execute.session import programs_frame_of
 from grader.journal import INTERNAL, Journal, load
 from grader.notebooks import Unreadable, own_code, read_notebook, template
 from grader.scoring import score_run
@@ -102,13 +101,8 @@ def _executor(scheduler, isolation, hidden, jobs, warm, kernel):
             yield cluster.run, jobs or cluster.slots
         return
     jobs = jobs or os.cpu_count() or 1
-    frames: dict = {}  # the programs, the same for the whole class, encoded once
-
-    def execute(cells, plan, limits):
-        frame = frames.get(id(plan)) or frames.setdefault(id(plan), programs_frame_of(plan))
-        return run_submission(cells, plan, limits, launcher, frame)
     with choose(isolation, hidden=hidden, slots=jobs, warm=warm, kernel=kernel) as launcher:
-        yield execute, jobs
+        yield (lambda cells, plan, limits: run_submission(cells, plan, limits, launcher)), jobs
 
 
 def default_out(path: Path) -> Path:

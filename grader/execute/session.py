@@ -53,13 +53,8 @@ class RawRun:
     isolation: str = ""
 
 
-def run_submission(cells: list, programs: list, limits: Limits, launcher,
-                   programs_frame: bytes | None = None) -> RawRun:
-    """Execute ``cells``, then run ``programs`` ([check name, program] pairs).
-
-    ``programs_frame``: ``programs_frame(programs)``, when the caller grades many
-    submissions with the same programs and encodes them once.
-    """
+def run_submission(cells: list, programs: list, limits: Limits, launcher) -> RawRun:
+    """Execute ``cells``, then run ``programs`` ([check name, program] pairs)."""
     start = time.monotonic()
     run = RawRun(isolation=launcher.isolation)
     proc = launcher.start()
@@ -68,15 +63,27 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher,
         threading.Thread(target=_read_frames, args=(proc.stdout, frames, limits.result_limit),
                          daemon=True).start()
         _converse(proc, launcher, frames, cells, programs, limits, run, start,
-                  programs_frame or programs_frame_of(programs))
+                  _programs_frame(programs))
     finally:
         launcher.stop(proc, finished=run.status in (STATUS_OK, STATUS_CRASHED, STATUS_MEMORY))
     run.seconds = time.monotonic() - start
     return run
 
 
-def programs_frame_of(programs: list) -> bytes:
-    return wire.encode({"programs": programs})
+_last_frame: tuple = (None, b"")
+
+
+def _programs_frame(programs: list) -> bytes:
+    """The programs' frame, encoded once for the many submissions of a class.
+
+    Kept by identity: the list held here cannot be freed and its id reused.
+    """
+    global _last_frame
+    held, frame = _last_frame
+    if held is not programs:
+        frame = wire.encode({"programs": programs})
+        _last_frame = (programs, frame)
+    return frame
 
 
 def _converse(proc, launcher, frames, cells, programs, limits, run, start, programs_frame):
