@@ -14,7 +14,7 @@ from grader.checks.expected import prepare
 from grader.execute import Limits, choose, run_submission
 from grader.journal import INTERNAL, Journal, load
 from grader.notebooks import Unreadable, own_code, read_notebook, template
-from grader.scoring import score_run
+from grader.scoring import as_dict, not_run, score_run
 from grader.submissions import UsageError, discover
 
 
@@ -156,7 +156,6 @@ def _flatten(prepared):
 
 
 def _unrun(spec, prepared, job) -> dict:
-    from grader.scoring import as_dict, not_run
     return {"status": job.status, "reason": job.reason, "score": 0.0,
             "questions": {q.name: 0.0 for q in spec.questions},
             "checks": [as_dict(not_run(p, f"not run: {job.reason}")) for p in prepared],
