@@ -256,12 +256,30 @@ _WORD = re.compile(r"\w+|\s+|[^\w\s]")
 
 def diff_segments(left: str, right: str) -> tuple:
     """Both texts as [(piece, differs)], where differs marks what the other side
-    has otherwise (renamed names, other constants); whitespace never differs."""
-    a, b = _WORD.findall(left), _WORD.findall(right)
+    has otherwise (renamed names, other constants); whitespace never differs.
+
+    Lines are matched first and only changed runs of lines are compared word
+    by word: the same marks at a fraction of a whole-text word diff's cost.
+    """
+    a, b = left.splitlines(keepends=True), right.splitlines(keepends=True)
     out_a, out_b = [], []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        for pieces, out in ((a[i1:i2], out_a), (b[j1:j2], out_b)):
-            piece = "".join(pieces)
-            if piece:
-                out.append((piece, op != "equal" and not piece.isspace()))
+        if op == "replace":
+            _word_diff("".join(a[i1:i2]), "".join(b[j1:j2]), out_a, out_b)
+        else:
+            _emit(a[i1:i2], out_a, op != "equal")
+            _emit(b[j1:j2], out_b, op != "equal")
     return out_a, out_b
+
+
+def _word_diff(left: str, right: str, out_a: list, out_b: list) -> None:
+    a, b = _WORD.findall(left), _WORD.findall(right)
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        _emit(a[i1:i2], out_a, op != "equal")
+        _emit(b[j1:j2], out_b, op != "equal")
+
+
+def _emit(pieces: list, out: list, differs: bool) -> None:
+    piece = "".join(pieces)
+    if piece:
+        out.append((piece, differs and not piece.isspace()))
