@@ -64,3 +64,22 @@ def test_read_frame_enforces_the_size_limit():
     with pytest.raises(wire.WireError, match="exceeds the limit"):
         wire.read_frame(io.BytesIO(frame), limit=100)
     assert wire.read_frame(io.BytesIO(frame), limit=10 ** 6) == frame
+
+
+def test_split_frame_takes_whole_frames_off_a_growing_buffer():
+    one, two = wire.encode({"k": 1}), wire.encode({"v": np.arange(3.0)})
+    data = one + two
+    buffer = bytearray()
+    frames = []
+    for k in range(0, len(data), 7):  # as a pipe may deliver them: in pieces
+        buffer += data[k:k + 7]
+        while (frame := wire.split_frame(buffer, limit=10 ** 6)) is not None:
+            frames.append(frame)
+    assert frames == [one, two] and not buffer
+
+
+@pytest.mark.parametrize("junk, match", [(b"OGW1" + b"\0" * 8, "not a frame"),
+                                         (wire.encode({"v": np.zeros(1000)}), "exceeds the limit")])
+def test_split_frame_refuses_foreign_or_oversized_frames(junk, match):
+    with pytest.raises(wire.WireError, match=match):
+        wire.split_frame(bytearray(junk), limit=100)

@@ -48,7 +48,9 @@ class Launcher:
     def __exit__(self, *exc):
         return False
 
-    def start(self) -> subprocess.Popen:
+    def start(self, programs: bytes = b"") -> subprocess.Popen:
+        """A running worker. ``programs``: the class's programs frame, which a
+        launcher may hand over ahead of time (the worker is then told so)."""
         raise NotImplementedError
 
     def stop(self, proc: subprocess.Popen, finished: bool = True) -> None:
@@ -71,7 +73,7 @@ class LocalLauncher(Launcher):
     def __init__(self, module: str = "harness.worker"):
         self.module = f"grader.{module}"
 
-    def start(self) -> subprocess.Popen:
+    def start(self, programs: bytes = b"") -> subprocess.Popen:
         workdir = tempfile.mkdtemp(prefix="grader-")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY", "JUPYTER"))}
         env.update(THREADS_1, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", HOME=workdir)
@@ -180,7 +182,7 @@ class BwrapLauncher(Launcher):
                 args += ["--tmpfs", str(path)]
         return args
 
-    def start(self) -> subprocess.Popen:
+    def start(self, programs: bytes = b"") -> subprocess.Popen:
         uid = self.uids.get()
         try:
             proc = subprocess.Popen(self.argv(uid), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -200,9 +202,11 @@ class ForkServerLauncher(BwrapLauncher):
     """BwrapLauncher with one warm fork server per job slot (``harness.zygote``).
 
     Each submission is a fork of a process that has numpy, IPython and
-    matplotlib loaded, in the same sandbox as before; a submission that has
-    to be stopped (timeout, garbage) takes its slot's server with it, and a
-    fresh one starts for the next submission.
+    matplotlib loaded, in the same sandbox as before. The server also holds
+    the class's programs, decoded once (the data the grader would otherwise
+    send each child). A submission that has to be stopped (timeout, garbage)
+    takes its slot's server with it, and a fresh one starts for the next
+    submission.
     """
 
     isolation = "bubblewrap, warm fork server"
@@ -211,16 +215,20 @@ class ForkServerLauncher(BwrapLauncher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.servers: dict = {}
+        self.loaded: dict = {}  # uid -> the programs frame its server holds
 
     def __exit__(self, *exc):
         for uid in list(self.servers):
             self._kill(uid)
         return super().__exit__(*exc)
 
-    def start(self):
+    def start(self, programs: bytes = b""):
         uid = self.uids.get()
         try:
             control = self._server(uid)
+            if programs and self.loaded.get(uid) != programs:
+                control.sendall(b"P" + programs)
+                self.loaded[uid] = programs
             ours, theirs = socket.socketpair()
             socket.send_fds(control, [b"G"], [theirs.fileno()])
             theirs.close()
@@ -228,7 +236,7 @@ class ForkServerLauncher(BwrapLauncher):
             self._kill(uid)
             self.uids.put(uid)
             raise
-        return _Forked(uid, ours)
+        return _Forked(uid, ours, preloaded=bool(programs))
 
     def stop(self, proc, finished=True):
         if not finished:
@@ -270,6 +278,7 @@ class ForkServerLauncher(BwrapLauncher):
             return False
 
     def _kill(self, uid):
+        self.loaded.pop(uid, None)
         server, control = self.servers.pop(uid, (None, None))
         if server is not None:
             control.close()
@@ -279,8 +288,8 @@ class ForkServerLauncher(BwrapLauncher):
 class _Forked:
     """The grader's end of one forked worker: a socket used as stdin/stdout."""
 
-    def __init__(self, uid, sock):
-        self.uid, self.sock = uid, sock
+    def __init__(self, uid, sock, preloaded=False):
+        self.uid, self.sock, self.preloaded = uid, sock, preloaded
         self.stdin, self.stdout = sock.makefile("wb"), sock.makefile("rb")
 
     def close(self):

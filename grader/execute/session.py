@@ -1,15 +1,15 @@
 """The grader's side of the worker protocol, with deadlines.
 
-A reader thread turns the worker's stdout into frames; the session waits
-for each with a deadline, so an endless loop, a dead process or garbage on
-the pipe each end in a precise status instead of a hung or crashed grader.
+The session reads the worker's frames with a deadline for each, so an
+endless loop, a dead process or garbage on the pipe each end in a precise
+status instead of a hung or crashed grader.
 """
 from __future__ import annotations
 
-import queue
-from collections import Counter
-import threading
+import os
+import select
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from grader.harness import wire
@@ -57,13 +57,11 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher) -> Raw
     """Execute ``cells``, then run ``programs`` ([check name, program] pairs)."""
     start = time.monotonic()
     run = RawRun(isolation=launcher.isolation)
-    proc = launcher.start()
-    frames: queue.Queue = queue.Queue()
+    programs_frame = _programs_frame(programs)
+    proc = launcher.start(programs_frame)
     try:
-        threading.Thread(target=_read_frames, args=(proc.stdout, frames, limits.result_limit),
-                         daemon=True).start()
-        _converse(proc, launcher, frames, cells, programs, limits, run, start,
-                  _programs_frame(programs))
+        frames = Frames(proc.stdout, limits.result_limit)
+        _converse(proc, launcher, frames, cells, programs, limits, run, start, programs_frame)
     finally:
         launcher.stop(proc, finished=run.status in (STATUS_OK, STATUS_CRASHED, STATUS_MEMORY))
     run.seconds = time.monotonic() - start
@@ -88,7 +86,8 @@ def _programs_frame(programs: list) -> bytes:
 
 def _converse(proc, launcher, frames, cells, programs, limits, run, start, programs_frame):
     deadline = start + limits.timeout
-    job = {"cells": cells, **limits.for_worker()}
+    preloaded = getattr(proc, "preloaded", False)
+    job = {"cells": cells, "preloaded": preloaded, **limits.for_worker()}
     if not launcher.own_user:
         job["processes"] = None  # would count every process of the tutor's own user
     if not _send(proc, job, run):
@@ -110,7 +109,7 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start, progr
                     or not isinstance(output, str):
                 return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid message")
             run.cells, run.output = cells, output
-            if not _send(proc, programs_frame, run):
+            if not preloaded and not _send(proc, programs_frame, run):
                 return
             current = _call_label(programs, 0)
             deadline = min(start + limits.timeout, time.monotonic() + per_check)
@@ -152,15 +151,15 @@ def _call_label(programs, k):
 
 def _next(frames, deadline, run, current):
     try:
-        item = frames.get(timeout=max(0.0, deadline - time.monotonic()))
-    except queue.Empty:
+        item = frames.next(deadline)
+    except TimeoutError:
         return _fail(run, STATUS_TIMEOUT, f"still running at {current or 'start-up'} "
                                           "when the time limit ran out")
-    if isinstance(item, EOFError):
+    except EOFError:
         return _fail(run, STATUS_CRASHED, f"the notebook's process ended during {current or 'start-up'}"
                                           " (os._exit, a crash or a kill)")
-    if isinstance(item, Exception):
-        return _fail(run, STATUS_PROTOCOL, f"the notebook's process sent unreadable data: {item}")
+    except Exception as exc:  # undecodable or oversized data from the student's side
+        return _fail(run, STATUS_PROTOCOL, f"the notebook's process sent unreadable data: {exc}")
     if not isinstance(item, dict):
         return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid message")
     return item
@@ -181,11 +180,25 @@ def _send(proc, message, run) -> bool:
         return False
 
 
-def _read_frames(stream, frames, limit):
-    try:
-        while True:
-            frames.put(wire.decode(wire.read_frame(stream, limit)))
-    except EOFError as exc:
-        frames.put(exc)
-    except Exception as exc:  # undecodable or oversized data from the student's side
-        frames.put(exc)
+class Frames:
+    """The worker's frames, read from its output as they come, each with a deadline."""
+
+    def __init__(self, stream, limit: int):
+        self.fd, self.limit, self.buffer = stream.fileno(), limit, bytearray()
+        self.poll = select.poll()
+        self.poll.register(self.fd, select.POLLIN)
+
+    def next(self, deadline: float):
+        """The next frame's data; TimeoutError, EOFError or wire.WireError."""
+        while (frame := wire.split_frame(self.buffer, self.limit)) is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self.poll.poll(remaining * 1000):
+                raise TimeoutError
+            try:
+                chunk = os.read(self.fd, 2 ** 20)
+            except OSError:  # e.g. reset by a peer that died
+                chunk = b""
+            if not chunk:
+                raise EOFError("the stream ended")
+            self.buffer += chunk
+        return wire.decode(frame)

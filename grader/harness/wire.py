@@ -59,12 +59,28 @@ def decode(frame: bytes):
 def read_frame(stream, limit: int) -> bytes:
     """Read one frame from a binary stream; EOFError at end, WireError past ``limit`` bytes."""
     head = _read_exactly(stream, _HEAD.size)
-    magic, size = _HEAD.unpack(head)
+    return head + _read_exactly(stream, _body_size(head, limit))
+
+
+def split_frame(buffer: bytearray, limit: int) -> bytes | None:
+    """Take the first whole frame off the front of ``buffer``; None while it is incomplete."""
+    if len(buffer) < _HEAD.size:
+        return None
+    end = _HEAD.size + _body_size(buffer, limit)
+    if len(buffer) < end:
+        return None
+    frame = bytes(buffer[:end])
+    del buffer[:end]
+    return frame
+
+
+def _body_size(head, limit: int) -> int:
+    magic, size = _HEAD.unpack_from(head)
     if magic != MAGIC:
         raise WireError("not a frame of this protocol")
     if size > limit:
         raise WireError(f"returned data of {size} bytes exceeds the limit of {limit} bytes")
-    return head + _read_exactly(stream, size)
+    return size
 
 
 def _read_exactly(stream, n: int) -> bytes:

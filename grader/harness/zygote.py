@@ -10,7 +10,9 @@ unprivileged user (second argument) with no_new_privs set, so a child can
 neither signal nor ptrace the server; it is also made non-dumpable.
 
 Control socket (fd given as the first argument): the server writes b"R"
-when ready; the grader sends b"G" with the submission's socket attached.
+when ready; the grader sends b"G" with the submission's socket attached,
+and b"P" followed by the programs' frame to have them decoded here once,
+for every child to inherit.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ import socket
 import sys
 import tempfile
 
-from . import worker
+from . import wire, worker
 
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
 
@@ -45,6 +47,9 @@ def main() -> None:
             message, fds, _, _ = socket.recv_fds(control, 1, 1)
         except OSError:
             os._exit(0)
+        if message == b"P":
+            _preload(control)
+            continue
         if not message or not fds:
             os._exit(0)  # the grader has gone
         pid = os.fork()
@@ -54,6 +59,12 @@ def main() -> None:
         os.waitpid(pid, 0)
         _sweep()
         control.sendall(b"R")
+
+
+def _preload(control) -> None:
+    stream = control.makefile("rb", buffering=0)  # reads no further than the frame
+    worker.PROGRAMS = wire.decode(wire.read_frame(stream, worker.FRAME_LIMIT))["programs"]
+    stream.close()
 
 
 def _child(control, fd, user, libc) -> None:

@@ -1,0 +1,42 @@
+"""The warm fork server: programs decoded once per server give what each child
+would compute from the frame sent to it; a server takes new programs when a run
+changes them."""
+import pytest
+
+import assignments
+from grader.checks.expected import prepare
+from grader.execute import Limits, choose, run_submission
+from grader.execute.launcher import ForkServerLauncher, LocalLauncher
+from grader.grade import _flatten
+from grader.notebooks import template
+from nbfactory import CORRECT_A7
+
+LIMITS = Limits(timeout=30)
+
+
+def plan(name):
+    return _flatten(prepare(assignments.load(name)))[0]
+
+
+def outcome(run):
+    return run.status, {k: {"ok": r["ok"], "error": r.get("error")} for k, r in run.results.items()}
+
+
+@pytest.fixture(scope="module")
+def cells():
+    a7 = [CORRECT_A7]
+    a6 = template("a6_batching").cells  # unfinished: every check has an outcome to match
+    return {"a7_optimizers": a7, "a6_batching": a6}
+
+
+def test_preloaded_programs_match_programs_sent_to_a_fresh_process(cells):
+    order = ["a7_optimizers", "a6_batching", "a7_optimizers"]  # the server reloads twice
+    with choose("bwrap", slots=1) as warm, LocalLauncher() as cold:
+        assert isinstance(warm, ForkServerLauncher)
+        for name in order:
+            programs = plan(name)
+            forked = run_submission(cells[name], programs, LIMITS, warm)
+            fresh = run_submission(cells[name], programs, LIMITS, cold)
+            assert forked.status == "ok" and len(forked.results) == len(programs)
+            assert outcome(forked) == outcome(fresh)
+            assert warm.loaded and all(frame for frame in warm.loaded.values())
