@@ -46,8 +46,14 @@ def judge_check(prep, results: list) -> CheckResult:
 
 
 def _short(value) -> str:
-    text = repr(value.tolist() if hasattr(value, "tolist") else value)
+    text = repr(_as_lists(value))
     return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _as_lists(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return [_as_lists(v) for v in value] if isinstance(value, list) else value
 
 
 def diagnose(prep, results: list) -> list:

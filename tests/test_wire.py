@@ -83,3 +83,15 @@ def test_split_frame_takes_whole_frames_off_a_growing_buffer():
 def test_split_frame_refuses_foreign_or_oversized_frames(junk, match):
     with pytest.raises(wire.WireError, match=match):
         wire.split_frame(bytearray(junk), limit=100)
+
+
+@pytest.mark.parametrize("dtype", [["<f8"], {"a": 1}, 8, None])
+def test_a_dtype_that_is_not_a_name_is_refused(dtype):
+    with pytest.raises(wire.WireError):
+        wire.decode(_frame({"v": {"$nd": 0, "dtype": dtype, "shape": [1]}}, b"\0" * 8))
+
+
+def test_decoded_arrays_are_writable_copies():
+    back = wire.decode(wire.encode({"v": [np.arange(3.0)]}))["v"][0]
+    back[0] = 7.0  # a student's function may write into its inputs
+    assert back.flags.owndata and back[0] == 7.0

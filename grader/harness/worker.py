@@ -175,6 +175,7 @@ def warm():
         # so that their lazy set-up is not paid again by each forked child.
         names = set(shell.user_ns)
         shell.run_cell(WARM_UP, store_history=False, silent=True)
+        shell.logger  # built on first use by a cell kept in history: not in each child
         for name in set(shell.user_ns) - names:
             del shell.user_ns[name]
     return InteractiveShell.instance()

@@ -54,11 +54,12 @@ def _trajectory(fn, program):
     grad = objective(program["objective"])
     theta = np.array(program["theta0"])
     state = [np.array(s) for s in program.get("state", {}).values()]
+    hyper, shape = program.get("hyper", {}), theta.shape
+    pass_grad_fn, with_t = program.get("pass_grad_fn"), program.get("with_t")
     path = [theta]
     for t in range(1, program["steps"] + 1):
-        first = grad if program.get("pass_grad_fn") else grad(theta)
-        extra = [t] if program.get("with_t") else []
-        out = fn(theta, first, *state, *extra, **program.get("hyper", {}))
+        first = grad if pass_grad_fn else grad(theta)
+        out = fn(theta, first, *state, t, **hyper) if with_t else fn(theta, first, *state, **hyper)
         if state:
             if not isinstance(out, (tuple, list)) or len(out) != 1 + len(state):
                 raise TypeError(f"step {t}: expected a tuple of {1 + len(state)} arrays, "
@@ -66,9 +67,9 @@ def _trajectory(fn, program):
             theta, state = np.asarray(out[0]), [np.asarray(s) for s in out[1:]]
         else:
             theta = np.asarray(out)
-        if theta.shape != path[0].shape:
+        if theta.shape != shape:
             raise ValueError(f"step {t}: theta came back with shape {theta.shape}, "
-                             f"expected {path[0].shape}")
+                             f"expected {shape}")
         path.append(theta)
     return {"ok": True, "out": plain(np.array(path))}
 
@@ -84,6 +85,8 @@ def objective(spec: dict):
     if kind == "quadratic":
         A, b = np.asarray(spec["A"]), np.asarray(spec["b"])
         def grad(point):
+            if type(point) is np.ndarray and point.ndim == 1 and point.dtype == A.dtype:
+                return A @ point - b  # the common case, in a trajectory's every step
             point = np.asarray(point)
             # In the point's dtype, as a float32 model's gradient would be.
             dtype = point.dtype if point.dtype.kind == "f" else np.float64

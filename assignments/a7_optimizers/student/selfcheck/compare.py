@@ -55,6 +55,8 @@ def _close(got, want, where, rtol, atol, dtype):
         return Verdict(False, None, f"{where}: expected shape {w.shape}, got shape {g.shape}")
     if dtype and g.dtype != w.dtype:
         return Verdict(False, None, f"{where}: expected dtype {w.dtype}, got dtype {g.dtype}")
+    if g.dtype == w.dtype and g.tobytes() == w.tobytes():
+        return Verdict(True, 0.0)  # the same numbers bit for bit: the common case, and cheap
     g, w = g.astype(np.float64, copy=False), w.astype(np.float64, copy=False)
     diff = np.abs(g - w)
     if not np.isfinite(diff).all():
@@ -196,7 +198,7 @@ def _numeric(value) -> bool:
         return False
     if isinstance(value, (int, float)):
         return True
-    return isinstance(value, np.ndarray) and (np.issubdtype(value.dtype, np.number))
+    return isinstance(value, np.ndarray) and value.dtype.kind in "iufc"
 
 
 def _same(a, b) -> bool:

@@ -8,7 +8,9 @@ strings, numbers, booleans, None and numeric arrays (never pickle).
 """
 from __future__ import annotations
 
+import functools
 import json
+import math
 import struct
 
 import numpy as np
@@ -43,28 +45,47 @@ def decode(frame: bytes):
         if pos + 8 > len(view):
             raise WireError("truncated frame")
         (n,) = struct.unpack_from(">Q", view, pos)
-        chunks.append(bytes(view[pos + 8:pos + 8 + n]))
+        chunks.append(view[pos + 8:pos + 8 + n])
         if len(chunks[-1]) != n:
             raise WireError("truncated frame")
         pos += 8 + n
     if not chunks:
         raise WireError("empty frame")
+    blobs = chunks[1:]
     try:
-        tree = json.loads(chunks[0])
+        # The hook turns array references into arrays as the parser meets them.
+        return json.loads(bytes(chunks[0]), object_hook=lambda d: _restore(d, blobs))
     except ValueError as exc:
+        if isinstance(exc, WireError):
+            raise
         raise WireError(f"undecodable frame: {exc}") from None
-    return _restore(tree, chunks[1:])
 
 
 def read_frame(stream, limit: int) -> bytes:
     """Read one frame from a binary stream; EOFError at end, WireError past ``limit`` bytes."""
     head = _read_exactly(stream, _HEAD.size)
-    magic, size = _HEAD.unpack(head)
+    return head + _read_exactly(stream, _body_size(head, limit))
+
+
+def split_frame(buffer: bytearray, limit: int) -> bytes | None:
+    """Take the first whole frame off the front of ``buffer``; None while it is incomplete."""
+    if len(buffer) < _HEAD.size:
+        return None
+    end = _HEAD.size + _body_size(buffer, limit)
+    if len(buffer) < end:
+        return None
+    frame = bytes(buffer[:end])
+    del buffer[:end]
+    return frame
+
+
+def _body_size(head, limit: int) -> int:
+    magic, size = _HEAD.unpack_from(head)
     if magic != MAGIC:
         raise WireError("not a frame of this protocol")
     if size > limit:
         raise WireError(f"returned data of {size} bytes exceeds the limit of {limit} bytes")
-    return head + _read_exactly(stream, size)
+    return size
 
 
 def _read_exactly(stream, n: int) -> bytes:
@@ -93,29 +114,34 @@ def _flatten(value, blobs):
     raise WireError(f"cannot send a value of type {type(value).__name__}")
 
 
-def _restore(tree, blobs):
-    if isinstance(tree, dict):
-        if set(tree) == {"$nd", "dtype", "shape"}:
-            return _array(tree, blobs)
-        return {k: _restore(v, blobs) for k, v in tree.items()}
-    if isinstance(tree, list):
-        return [_restore(v, blobs) for v in tree]
+def _restore(tree: dict, blobs):
+    if len(tree) == 3 and tree.keys() == {"$nd", "dtype", "shape"}:
+        return _array(tree, blobs)
     return tree
 
 
 def _array(ref, blobs) -> np.ndarray:
     index, shape = ref["$nd"], ref["shape"]
-    if not isinstance(index, int) or not 0 <= index < len(blobs):
+    if type(index) is not int or not 0 <= index < len(blobs):
         raise WireError("bad array reference")
-    if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
+    if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
         raise WireError("bad array shape")
+    if not isinstance(ref["dtype"], str):
+        raise WireError("bad array dtype")
+    dtype = _dtype(ref["dtype"])
+    blob = blobs[index]
+    if len(blob) != dtype.itemsize * math.prod(shape):
+        raise WireError("array data does not match its shape")
+    return np.frombuffer(blob, dtype=dtype).reshape(shape).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _dtype(name) -> np.dtype:
+    """A plain numeric dtype from its name; WireError for anything else."""
     try:
-        dtype = np.dtype(ref["dtype"])
+        dtype = np.dtype(name)
     except (TypeError, ValueError):
         raise WireError("bad array dtype") from None
     if dtype.kind not in NUMERIC_KINDS or dtype.fields is not None or dtype.subdtype is not None:
         raise WireError(f"arrays of dtype {dtype} are not accepted")
-    blob = blobs[index]
-    if len(blob) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
-        raise WireError("array data does not match its shape")
-    return np.frombuffer(blob, dtype=dtype).reshape(shape).copy()
+    return dtype
