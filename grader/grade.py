@@ -38,12 +38,24 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     path = Path(path)
     out = Path(out) if out else default_out(path)
     _refuse_inside(path, out)
-    todo = [_read(s) for s in discover(path)]
+    submissions = list(discover(path))
+    # Sandboxes start first: their Pythons warm up while the class is read.
+    with _executor(scheduler, isolation, [path, out], jobs, warm, kernel) as (execute, jobs):
+        spec = _grade(submissions, out, assignment, resume, limits, execute, jobs, progress)
+    records = load(out)
+    reports.write_all(spec, records, out, students=False)
+    return spec, records, out
+
+
+def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress):
+    """Every submission through ``execute``, into the journal; returns the assignment."""
+    todo = [_read(s) for s in submissions]
     spec = assignments.load(_class_assignment(todo, assignment))
     for job in todo:
         _check_assignment(job, spec.id)
     out.mkdir(parents=True, exist_ok=True)
     journal = Journal(out, resume)
+    reports.clear_students(out)
     prepared = prepare(spec)
     plan, case_index = _flatten(prepared)
     given = template(spec.id).cells
@@ -52,6 +64,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
         key = {"sha256": job.submission.sha256, "grader_version": __version__,
                "assignment": spec.id, "assignment_version": spec.version}
         if (record := journal.reusable(job.submission.student, key)) is not None:
+            reports.write_student(spec, record, out)
             return record
         record = {"student": job.submission.student, **key, "max_score": spec.max_score,
                   "origin": job.submission.origin,
@@ -69,11 +82,11 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
             except Exception as exc:  # a fault of ours must still leave the student a row
                 job.status, job.reason = "error", f"{INTERNAL}: {type(exc).__name__}: {exc}"
                 record.update(_unrun(spec, prepared, job))
-        journal.append(record)
+        # The student's own files now, while other submissions run; the class's at the end.
+        reports.write_student(spec, journal.append(record), out)
         return record
 
-    with _executor(scheduler, isolation, [path, out], jobs, warm, kernel) as (execute, jobs), \
-            ThreadPoolExecutor(max_workers=jobs) as pool:
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(one, job) for job in todo]
         try:
             for done, future in enumerate(as_completed(futures), 1):
@@ -83,9 +96,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
         except BaseException:
             pool.shutdown(cancel_futures=True)  # stop now: what finished is in the journal
             raise
-    records = load(out)
-    reports.write_all(spec, records, out)
-    return spec, records, out
+    return spec
 
 
 @contextmanager

@@ -108,8 +108,25 @@ def test_resume_after_kill_gives_the_same_grades(tmp_path):
     resumed = run("grade", folder, "--quiet", "--jobs", "1", "--out", out, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert (out / "grades.csv").read_bytes() == (tmp_path / "full" / "grades.csv").read_bytes()
-    # Finished results were reused, not graded again.
+    # Finished results were reused, not graded again, and their students' files written again.
     assert len(journal.read_text().splitlines()) == 6
+    feedback = {p.name: p.read_bytes() for p in sorted((out / "feedback").iterdir())}
+    assert feedback == {p.name: p.read_bytes()
+                        for p in sorted((tmp_path / "full" / "feedback").iterdir())}
+
+
+def test_files_written_during_grading_equal_a_rebuild_from_the_journal(small_class, tmp_path):
+    out = tmp_path / "out"
+
+    def files():
+        return {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*"))
+                if p.is_file() and p.name != "journal.jsonl"}
+    assert run("grade", small_class, "--quiet", "--out", out).returncode == 0
+    graded = files()
+    assert {p.parts[0] for p in graded} >= {"results", "feedback", "report", "grades.csv"}
+    (out / "results" / "ann.json").write_text("stale")
+    assert run("report", out, "--quiet").returncode == 0
+    assert files() == graded
 
 
 def test_resume_grades_faults_of_the_grader_again(tmp_path):

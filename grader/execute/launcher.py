@@ -215,7 +215,17 @@ class ForkServerLauncher(BwrapLauncher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.servers: dict = {}
+        self.starting: set = set()  # uids whose server has not said it is ready yet
         self.loaded: dict = {}  # uid -> the programs frame its server holds
+
+    def _enter(self):
+        super()._enter()
+        for uid, _ in self.claims:  # they warm up while the grader reads the class
+            try:
+                self._spawn(uid)
+            except OSError:
+                pass  # tried again, and reported, by the first start() of the slot
+        return self
 
     def __exit__(self, *exc):
         for uid in list(self.servers):
@@ -248,26 +258,32 @@ class ForkServerLauncher(BwrapLauncher):
 
     def _server(self, uid):
         if uid not in self.servers:
-            ours, theirs = socket.socketpair()
-            # The server keeps root inside the sandbox (it only runs our code) and
-            # each child drops to the slot's user: students cannot signal it.
-            user = str(uid) if self.own_user else ""
-            try:
-                server = subprocess.Popen(
-                    self.argv(uid, "harness.zygote", str(theirs.fileno()), user,
-                              drop=not self.own_user),
-                    pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-            except BaseException:
-                ours.close()
-                raise
-            finally:
-                theirs.close()
-            self.servers[uid] = (server, ours)
+            self._spawn(uid)
+        if uid in self.starting:
+            self.starting.discard(uid)
             if not self._ready(uid, self.READY_TIMEOUT):
                 self._kill(uid)
                 raise OSError("the fork server did not start")
         return self.servers[uid][1]
+
+    def _spawn(self, uid):
+        ours, theirs = socket.socketpair()
+        # The server keeps root inside the sandbox (it only runs our code) and
+        # each child drops to the slot's user: students cannot signal it.
+        user = str(uid) if self.own_user else ""
+        try:
+            server = subprocess.Popen(
+                self.argv(uid, "harness.zygote", str(theirs.fileno()), user,
+                          drop=not self.own_user),
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self.servers[uid] = (server, ours)
+        self.starting.add(uid)
 
     def _ready(self, uid, timeout) -> bool:
         _, control = self.servers[uid]
@@ -279,6 +295,7 @@ class ForkServerLauncher(BwrapLauncher):
 
     def _kill(self, uid):
         self.loaded.pop(uid, None)
+        self.starting.discard(uid)
         server, control = self.servers.pop(uid, (None, None))
         if server is not None:
             control.close()

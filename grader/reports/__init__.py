@@ -5,17 +5,31 @@ from pathlib import Path
 from grader.reports import feedback, gradebook, gradescope, html, manual
 
 
-def write_all(spec, records, out):
-    """Rebuild every report from the records; stale per-student files go."""
-    for folder in ("results", "feedback"):
-        shutil.rmtree(out / folder, ignore_errors=True)
+def write_all(spec, records, out, students: bool = True):
+    """Rebuild every report from the records; stale per-student files go.
+
+    ``students=False``: the per-student files are written already (the
+    grading run writes each as its submission finishes).
+    """
+    if students:
+        clear_students(out)
+        for record in records:
+            write_student(spec, record, out)
     gradebook.write(spec, records, out / "grades.csv")
-    for record in records:
-        name = safe_name(record["student"])
-        gradescope.write(record, out / "results" / f"{name}.json")
-        feedback.write(spec, record, out / "feedback" / f"{name}.md")
     manual.write_template(spec, records, out / manual.NAME)
     html.write(spec, records, out / html.FOLDER)
+
+
+def clear_students(out):
+    for folder in ("results", "feedback"):
+        shutil.rmtree(out / folder, ignore_errors=True)
+
+
+def write_student(spec, record, out):
+    """The student's own files: results/<id>.json (Gradescope) and feedback/<id>.md."""
+    name = safe_name(record["student"])
+    gradescope.write(record, out / "results" / f"{name}.json")
+    feedback.write(spec, record, out / "feedback" / f"{name}.md")
 
 
 def rebuild(out, manual_csv=None):

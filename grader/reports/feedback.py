@@ -10,7 +10,7 @@ _SPECIAL = re.compile(r"[\\`*\[\]<~]|(?<!\w)_|_(?!\w)")
 
 def plain(value) -> str:
     """Text that Markdown shows as it is: no emphasis, links or code from it."""
-    return _SPECIAL.sub(lambda m: "\\" + m.group(0), str(value))
+    return _SPECIAL.sub(r"\\\g<0>", str(value))
 
 
 def write(spec, record, path):
