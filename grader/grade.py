@@ -12,7 +12,7 @@ import assignments
 from grader import __version__, reports
 from grader.checks.expected import prepare
 from grader.execute import Limits, choose, run_submission
-from grader.journal import INTERNAL, Journal, load
+from grader.journal import INTERNAL, Journal
 from grader.notebooks import Unreadable, own_code, read_notebook, template
 from grader.scoring import as_dict, not_run, score_run
 from grader.submissions import UsageError, discover
@@ -41,14 +41,16 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     submissions = list(discover(path))
     # Sandboxes start first: their Pythons warm up while the class is read.
     with _executor(scheduler, isolation, [path, out], jobs, warm, kernel) as (execute, jobs):
-        spec = _grade(submissions, out, assignment, resume, limits, execute, jobs, progress)
-    records = load(out)
-    reports.write_all(spec, records, out, students=False)
+        spec, journal, feedback = _grade(submissions, out, assignment, resume, limits, execute,
+                                         jobs, progress)
+    records = journal.latest()
+    reports.write_all(spec, records, out, students=False, texts=feedback)
     return spec, records, out
 
 
 def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress):
-    """Every submission through ``execute``, into the journal; returns the assignment."""
+    """Every submission through ``execute``, into the journal; returns the
+    assignment, the journal and each student's feedback as written."""
     todo = [_read(s) for s in submissions]
     spec = assignments.load(_class_assignment(todo, assignment))
     for job in todo:
@@ -59,12 +61,13 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
     prepared = prepare(spec)
     plan, case_index = _flatten(prepared)
     given = template(spec.id).cells
+    feedback: dict = {}
 
     def one(job):
         key = {"sha256": job.submission.sha256, "grader_version": __version__,
                "assignment": spec.id, "assignment_version": spec.version}
         if (record := journal.reusable(job.submission.student, key)) is not None:
-            reports.write_student(spec, record, out)
+            feedback[record["student"]] = reports.write_student(spec, record, out)
             return record
         record = {"student": job.submission.student, **key, "max_score": spec.max_score,
                   "origin": job.submission.origin,
@@ -83,7 +86,7 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
                 job.status, job.reason = "error", f"{INTERNAL}: {type(exc).__name__}: {exc}"
                 record.update(_unrun(spec, prepared, job))
         # The student's own files now, while other submissions run; the class's at the end.
-        reports.write_student(spec, journal.append(record), out)
+        feedback[record["student"]] = reports.write_student(spec, journal.append(record), out)
         return record
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -96,7 +99,7 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
         except BaseException:
             pool.shutdown(cancel_futures=True)  # stop now: what finished is in the journal
             raise
-    return spec
+    return spec, journal, feedback
 
 
 @contextmanager

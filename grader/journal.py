@@ -50,9 +50,14 @@ class Journal:
         return stored
 
 
+    def latest(self) -> list:
+        """The latest record of every student, sorted by student id."""
+        return sorted(self.records.values(), key=lambda r: r["student"])
+
+
 def load(out: Path) -> list:
-    """The latest record of every student, sorted by student id."""
-    return sorted(Journal(out, resume=True).records.values(), key=lambda r: r["student"])
+    """The latest record of every student in OUT's journal, sorted by student id."""
+    return Journal(out, resume=True).latest()
 
 
 def _plain(value):

@@ -5,19 +5,19 @@ from pathlib import Path
 from grader.reports import feedback, gradebook, gradescope, html, manual
 
 
-def write_all(spec, records, out, students: bool = True):
+def write_all(spec, records, out, students: bool = True, texts: dict | None = None):
     """Rebuild every report from the records; stale per-student files go.
 
     ``students=False``: the per-student files are written already (the
-    grading run writes each as its submission finishes).
+    grading run writes each as its submission finishes), and ``texts``
+    holds each student's feedback Markdown as written.
     """
     if students:
         clear_students(out)
-        for record in records:
-            write_student(spec, record, out)
+        texts = {r["student"]: write_student(spec, r, out) for r in records}
     gradebook.write(spec, records, out / "grades.csv")
     manual.write_template(spec, records, out / manual.NAME)
-    html.write(spec, records, out / html.FOLDER)
+    html.write(spec, records, out / html.FOLDER, texts)
 
 
 def clear_students(out):
@@ -25,11 +25,12 @@ def clear_students(out):
         shutil.rmtree(out / folder, ignore_errors=True)
 
 
-def write_student(spec, record, out):
-    """The student's own files: results/<id>.json (Gradescope) and feedback/<id>.md."""
+def write_student(spec, record, out) -> str:
+    """The student's own files: results/<id>.json (Gradescope) and feedback/<id>.md;
+    returns the feedback."""
     name = safe_name(record["student"])
     gradescope.write(record, out / "results" / f"{name}.json")
-    feedback.write(spec, record, out / "feedback" / f"{name}.md")
+    return feedback.write(spec, record, out / "feedback" / f"{name}.md")
 
 
 def rebuild(out, manual_csv=None):

@@ -13,9 +13,11 @@ def plain(value) -> str:
     return _SPECIAL.sub(r"\\\g<0>", str(value))
 
 
-def write(spec, record, path):
+def write(spec, record, path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(spec, record), encoding="utf-8")
+    text = render(spec, record)
+    path.write_text(text, encoding="utf-8")
+    return text
 
 
 def render(spec, record) -> str:

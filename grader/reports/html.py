@@ -21,8 +21,12 @@ FOLDER = "report"
 MAX_PAIRS = 100
 
 
-def write(spec, records, folder: Path) -> Path:
-    """Write every page into ``folder`` (emptied first); returns the index page."""
+def write(spec, records, folder: Path, feedback_of: dict | None = None) -> Path:
+    """Write every page into ``folder`` (emptied first); returns the index page.
+
+    ``feedback_of``: student -> feedback Markdown already rendered, if at hand.
+    """
+    feedback_of = feedback_of or {}
     shutil.rmtree(folder, ignore_errors=True)
     for sub in ("students", "written", "similar"):
         (folder / sub).mkdir(parents=True)
@@ -32,7 +36,8 @@ def write(spec, records, folder: Path) -> Path:
     files = {r["student"]: page_name(r["student"]) for r in records}
     _save(folder / "index.html", index_page(spec, records, pairs, given.answers, files, len(found)))
     for r in records:
-        _save(folder / "students" / files[r["student"]], student_page(spec, r, pairs, files))
+        text = feedback_of.get(r["student"]) or feedback.render(spec, r)
+        _save(folder / "students" / files[r["student"]], student_page(spec, r, pairs, files, text))
     for w in spec.written:
         _save(folder / "written" / page_name(w.name),
               written_page(spec, w, records, given.answers.get(w.name, ""), files))
@@ -247,8 +252,9 @@ def students_section(spec, records, pairs, files) -> str:
 
 # -- one student ----------------------------------------------------------------
 
-def student_page(spec, record, pairs, files) -> str:
-    body = [markdown_sections(feedback.render(spec, record))]
+def student_page(spec, record, pairs, files, text: str) -> str:
+    """``text``: the student's feedback Markdown."""
+    body = [markdown_sections(text)]
     answers = record.get("answers") or {}
     for w in spec.written:
         if w.name in answers:
