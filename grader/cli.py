@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("path", help="folder of notebooks (or of one folder per student), a notebook, or a .zip")
     g.add_argument("--assignment", help="grade as this assignment (default: the notebooks' metadata)")
     g.add_argument("--out", help="output folder (default: PATH-graded beside PATH)")
-    g.add_argument("--jobs", type=int, help="submissions graded at once (default: CPU count; "
+    g.add_argument("--jobs", type=int, help="submissions graded at once (default: CPU count + 1; "
                                             "with --scheduler, twice the cluster's threads)")
     g.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default 60)")
     g.add_argument("--call-timeout", type=float, default=10.0,
