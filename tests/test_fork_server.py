@@ -48,3 +48,19 @@ def test_a_notebook_larger_than_the_socket_buffers_goes_through(cells):
     with choose("bwrap", slots=1) as warm:
         run = run_submission(big, programs, LIMITS, warm)
     assert run.status == "ok" and all(r["ok"] for r in run.results.values())
+
+
+def test_sandboxes_start_from_the_graders_font_list():
+    """Else every sandbox scans the system's fonts again before its first plot."""
+    import subprocess
+
+    from grader.execute.launcher import matplotlib_font_cache
+    ours = matplotlib_font_cache()
+    assert ours is not None  # the grader's reports use matplotlib: it has one
+    with choose("bwrap", slots=1, warm=False) as launcher:
+        probe = launcher.root / "harness" / "probe.py"
+        probe.write_text("import os\nfrom . import worker\n"
+                         f"print(open('/tmp/.mpl/{ours.name}', 'rb').read().hex())\n")
+        uid = launcher.uids.get()
+        seen = subprocess.run(launcher.argv(uid, "harness.probe"), capture_output=True, text=True)
+    assert bytes.fromhex(seen.stdout.strip()) == ours.read_bytes(), seen.stderr[-500:]

@@ -126,6 +126,9 @@ class BwrapLauncher(Launcher):
         self.root = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         shutil.copytree(HARNESS, self.root / "harness",
                         ignore=shutil.ignore_patterns("__pycache__", "selfcheck.py"))
+        if (fonts := matplotlib_font_cache()) is not None:  # see harness.worker._seed_font_cache
+            (self.root / "mpl").mkdir()
+            shutil.copy(fonts, self.root / "mpl" / fonts.name)
         os.chmod(self.root, 0o755)
         return self
 
@@ -320,6 +323,18 @@ class _Forked:
             except OSError:
                 pass
         self.sock.close()
+
+
+def matplotlib_font_cache() -> Path | None:
+    """This process's matplotlib font list file, if matplotlib has one."""
+    try:
+        import matplotlib
+        from matplotlib import font_manager
+    except ImportError:
+        return None
+    name = f"fontlist-v{font_manager.FontManager.__version__}.json"
+    path = Path(matplotlib.get_cachedir(), name)
+    return path if path.is_file() else None
 
 
 def claim_uids(first: int, count: int, span: int = 1000) -> list:

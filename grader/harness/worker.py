@@ -22,12 +22,30 @@ import io
 import os
 import re
 import resource
+import shutil
 import signal
 import sys
 import traceback
 import types
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _seed_font_cache() -> None:
+    """Start from the grader's matplotlib font list, a read-only copy the
+    sandbox launcher puts beside the harness: else each new sandbox scans the
+    system's fonts again (about 0.2 s). A list that does not fit is rebuilt
+    by matplotlib itself."""
+    source = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mpl")
+    target = os.environ.get("MPLCONFIGDIR")
+    if target and os.path.isdir(source) and not os.path.exists(target):
+        try:
+            shutil.copytree(source, target)
+        except OSError:
+            pass
+
+
+_seed_font_cache()
 
 # Imported before any student code: warm, and measured outside the limits.
 import matplotlib  # noqa: E402,F401
