@@ -45,6 +45,9 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
         spec, journal, feedback = _grade(submissions, out, assignment, resume, limits, execute,
                                          jobs, progress)
     records = journal.latest()
+    for record in records:  # students of an earlier run only (--resume): files too
+        if record["student"] not in feedback:
+            feedback[record["student"]] = reports.write_student(spec, record, out)
     reports.write_all(spec, records, out, students=False, texts=feedback)
     return spec, records, out
 

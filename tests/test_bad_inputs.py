@@ -60,6 +60,8 @@ def adam_update(*a, **k):
     "sys_exit": (notebook(CORRECT_A7, "import sys\nsys.exit(3)"), "graded", FULL, ""),
     "os_exit": (notebook(CORRECT_A7, "import os\nos._exit(1)"), "error", 0, "ended"),
     "input_call": (notebook(CORRECT_A7, "name = input('your name?')"), "graded", FULL, ""),
+    # a message UTF-8 cannot encode reaches the feedback files escaped
+    "lone_surrogate": (notebook(CORRECT_A7, 'raise ValueError("\\ud800")'), "graded", FULL, ""),
 }
 
 
@@ -94,6 +96,11 @@ def test_every_submission_has_exactly_one_row(graded):
 def test_submissions_are_untouched_and_nothing_is_written_beside_them(graded):
     _, before, after, _ = graded
     assert before == after
+
+
+def test_unencodable_text_is_written_escaped(graded):
+    out = graded[3]
+    assert "\\ud800" in (out / "feedback" / "lone_surrogate.md").read_text(encoding="utf-8")
 
 
 def test_cell_errors_reach_the_feedback(graded):

@@ -141,3 +141,14 @@ def test_resume_grades_faults_of_the_grader_again(tmp_path):
     assert again.reusable("ours", key) is None
     assert again.reusable("theirs", key)["status"] == "error"
     assert again.reusable("theirs", dict(key, sha256="changed")) is None
+
+
+def test_resume_keeps_the_files_of_students_graded_before(small_class, tmp_path):
+    out = tmp_path / "out"
+    assert run("grade", small_class, "--quiet", "--out", out).returncode == 0
+    before = (out / "feedback" / "ben.md").read_bytes()
+    (small_class / "ben.ipynb").unlink()  # still in the journal, and so in the grades
+    assert run("grade", small_class, "--quiet", "--out", out, "--resume").returncode == 0
+    assert "ben" in (out / "grades.csv").read_text()
+    assert (out / "feedback" / "ben.md").read_bytes() == before
+    assert (out / "results" / "ben.json").is_file()

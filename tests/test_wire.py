@@ -95,3 +95,11 @@ def test_decoded_arrays_are_writable_copies():
     back = wire.decode(wire.encode({"v": [np.arange(3.0)]}))["v"][0]
     back[0] = 7.0  # a student's function may write into its inputs
     assert back.flags.owndata and back[0] == 7.0
+
+
+def test_a_shape_of_very_many_dimensions_is_refused_at_once():
+    import time
+    start = time.monotonic()
+    with pytest.raises(wire.WireError, match="shape"):
+        wire.decode(_frame({"v": {"$nd": 0, "dtype": "<f8", "shape": [3] * 2_000_000}}, b"\0" * 8))
+    assert time.monotonic() - start < 5  # not a product of two million big integers

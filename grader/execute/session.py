@@ -138,7 +138,7 @@ def _cases(results, count: int) -> dict:
         return {}
     cases = {}
     for key, value in results.items():
-        if not (key.isdecimal() and str(int(key)) == key and int(key) < count
+        if not (key.isdecimal() and len(key) <= 9 and str(int(key)) == key and int(key) < count
                 and isinstance(value, dict)):
             return {}
         cases[int(key)] = value
@@ -206,7 +206,7 @@ class Frames:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
-            if self.poll.poll(remaining * 1000):
+            if self.poll.poll(min(remaining, 3600.0) * 1000):  # (poll takes an int of ms)
                 time.sleep(COALESCE)
         return wire.decode(frame)
 

@@ -17,6 +17,7 @@ import numpy as np
 
 MAGIC = b"OGW2"
 NUMERIC_KINDS = "biufc"  # bool, int, unsigned, float, complex
+MAX_DIMS = 64  # numpy's own limit; also keeps the size check below cheap
 _HEAD = struct.Struct(">4sQ")
 
 
@@ -124,7 +125,8 @@ def _array(ref, blobs) -> np.ndarray:
     index, shape = ref["$nd"], ref["shape"]
     if type(index) is not int or not 0 <= index < len(blobs):
         raise WireError("bad array reference")
-    if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
+    if not isinstance(shape, list) or len(shape) > MAX_DIMS \
+            or not all(type(n) is int and n >= 0 for n in shape):
         raise WireError("bad array shape")
     if not isinstance(ref["dtype"], str):
         raise WireError("bad array dtype")

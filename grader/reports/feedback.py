@@ -16,7 +16,9 @@ def plain(value) -> str:
 def write(spec, record, path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = render(spec, record)
-    path.write_text(text, encoding="utf-8")
+    # Text from a student's process may hold lone surrogates (an exception message
+    # with "\ud800", say), which UTF-8 cannot encode: such are written escaped.
+    path.write_text(text, encoding="utf-8", errors="backslashreplace")
     return text
 
 

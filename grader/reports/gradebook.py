@@ -12,7 +12,7 @@ def write(spec, records, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     questions = [q.name for q in spec.questions]
     written = [w.name for w in spec.written]
-    with open(path, "w", newline="", encoding="utf-8") as f:
+    with open(path, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
         writer = csv.writer(f)
         writer.writerow(FIXED + questions + written)
         for r in records:

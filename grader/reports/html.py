@@ -57,7 +57,7 @@ def pair_name(number: int) -> str:
 
 
 def _save(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8", errors="backslashreplace")
 
 
 def student_link(student: str, files: dict, up: str = "") -> str:

@@ -44,7 +44,7 @@ def write_template(spec, records, path: Path) -> bool:
     for r in records:
         for w in spec.written:
             writer.writerow([r["student"], w.name, "", ""])
-    path.write_text(buffer.getvalue(), encoding="utf-8")
+    path.write_text(buffer.getvalue(), encoding="utf-8", errors="backslashreplace")
     return True
 
 

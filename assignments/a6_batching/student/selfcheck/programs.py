@@ -85,7 +85,7 @@ def objective(spec: dict):
     if kind == "quadratic":
         A, b = np.asarray(spec["A"]), np.asarray(spec["b"])
         def grad(point):
-            if type(point) is np.ndarray and point.ndim == 1 and point.dtype == A.dtype:
+            if type(point) is np.ndarray and point.ndim == 1 and point.dtype == A.dtype == np.float64:
                 return A @ point - b  # the common case, in a trajectory's every step
             point = np.asarray(point)
             # In the point's dtype, as a float32 model's gradient would be.
