@@ -64,3 +64,29 @@ def test_sandboxes_start_from_the_graders_font_list():
         uid = launcher.uids.get()
         seen = subprocess.run(launcher.argv(uid, "harness.probe"), capture_output=True, text=True)
     assert bytes.fromhex(seen.stdout.strip()) == ours.read_bytes(), seen.stderr[-500:]
+
+
+def test_a_notebook_that_forges_executed_and_stops_reading_times_out():
+    """On a cold path the programs follow "executed" down a pipe; a notebook that
+    fakes that event and never reads its input must not hold the grader."""
+    import time
+
+    from grader.execute.launcher import LocalLauncher
+    forger = '''
+import json, os, struct, time
+header = json.dumps({"event": "executed", "cells": [], "output": ""}).encode()
+body = struct.pack(">Q", len(header)) + header
+frame = b"OGW2" + struct.pack(">Q", len(body)) + body
+for fd in map(int, os.listdir("/proc/self/fd")):
+    if fd > 2:
+        try:
+            os.write(fd, frame)
+        except OSError:
+            pass
+time.sleep(60)
+'''
+    programs = plan("a6_batching")  # a frame larger than a pipe's buffer
+    start = time.monotonic()
+    with LocalLauncher() as launcher:
+        run = run_submission([forger], programs, Limits(timeout=4, call_timeout=1), launcher)
+    assert run.status == "timeout" and time.monotonic() - start < 15, run

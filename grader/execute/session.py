@@ -109,7 +109,10 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start, progr
                     or not isinstance(output, str):
                 return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid message")
             run.cells, run.output = cells, output
-            if not preloaded and not _send(proc, programs_frame, run):
+            # By a deadline: the student's code has run, and may have forged
+            # "executed" and stopped reading, with the frame over a pipe's buffer.
+            by = min(start + limits.timeout, time.monotonic() + per_check)
+            if not preloaded and not _send(proc, programs_frame, run, by):
                 return
             current = _call_label(programs, 0)
             deadline = min(start + limits.timeout, time.monotonic() + per_check)
@@ -170,14 +173,32 @@ def _fail(run, status, reason):
     return None
 
 
-def _send(proc, message, run) -> bool:
+def _send(proc, message, run, deadline: float | None = None) -> bool:
+    data = message if isinstance(message, bytes) else wire.encode(message)
     try:
-        proc.stdin.write(message if isinstance(message, bytes) else wire.encode(message))
-        proc.stdin.flush()
+        if deadline is None:
+            proc.stdin.write(data)
+            proc.stdin.flush()
+        elif not _write_by(proc.stdin.fileno(), data, deadline):
+            _fail(run, STATUS_TIMEOUT, "the notebook's process stopped reading its input")
+            return False
         return True
     except (BrokenPipeError, OSError):
         _fail(run, STATUS_CRASHED, "the notebook's process ended before it could be given work")
         return False
+
+
+def _write_by(fd: int, data: bytes, deadline: float) -> bool:
+    """Write all of ``data`` unless ``deadline`` passes first; a pipe or socket that
+    polls writable takes PIPE_BUF bytes without blocking."""
+    poll, view = select.poll(), memoryview(data)
+    poll.register(fd, select.POLLOUT)
+    while view:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not poll.poll(min(remaining, 3600.0) * 1000):
+            return False
+        view = view[os.write(fd, view[:select.PIPE_BUF]):]
+    return True
 
 
 #: After a wake-up, a moment for the frames a worker writes in quick succession
