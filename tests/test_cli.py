@@ -152,3 +152,14 @@ def test_resume_keeps_the_files_of_students_graded_before(small_class, tmp_path)
     assert "ben" in (out / "grades.csv").read_text()
     assert (out / "feedback" / "ben.md").read_bytes() == before
     assert (out / "results" / "ben.json").is_file()
+
+
+def test_every_student_id_gets_files_of_its_own(tmp_path):
+    from grader.reports import safe_name
+    ids = ["ann", "a_b", "a\\b", ".hidden", "_.hidden", "100%", "100%25", "x" * 250, "x" * 249 + "y",
+           "\udc80bytes", ""]
+    names = [safe_name(i) for i in ids]
+    assert len(set(names)) == len(ids)
+    for name in names:  # each is one valid file name
+        assert "/" not in name and "\0" not in name and not name.startswith(".")
+        (tmp_path / (name + ".html")).write_text("x")
