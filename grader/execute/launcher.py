@@ -306,22 +306,14 @@ class ForkServerLauncher(BwrapLauncher):
 
 
 class _Forked:
-    """The grader's end of one forked worker: a socket used as stdin/stdout."""
+    """The grader's end of one forked worker: one socket as its stdin and stdout
+    (the session reads and writes the file descriptor itself)."""
 
     def __init__(self, uid, sock, preloaded=False):
         self.uid, self.sock, self.preloaded = uid, sock, preloaded
-        self.stdin, self.stdout = sock.makefile("wb"), sock.makefile("rb")
+        self.stdin = self.stdout = sock
 
     def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the thread reading from it
-        except OSError:
-            pass
-        for f in (self.stdin, self.stdout):
-            try:
-                f.close()
-            except OSError:
-                pass
         self.sock.close()
 
 

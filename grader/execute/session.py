@@ -90,11 +90,14 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start, progr
     job = {"cells": cells, "preloaded": preloaded, **limits.for_worker()}
     if not launcher.own_user:
         job["processes"] = None  # would count every process of the tutor's own user
-    if not _send(proc, job, run):
+    if not _send(proc, job, run, deadline):
         return
     current = None
     most_cases = max(Counter(name for name, _ in programs).values(), default=1)
     per_check = limits.call_timeout * most_cases + 2  # each case has its own alarm inside
+
+    def next_check():
+        return min(start + limits.timeout, time.monotonic() + per_check)
     while True:
         message = _next(frames, deadline, run, current)
         if message is None:
@@ -109,20 +112,17 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start, progr
                     or not isinstance(output, str):
                 return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid message")
             run.cells, run.output = cells, output
-            # By a deadline: the student's code has run, and may have forged
-            # "executed" and stopped reading, with the frame over a pipe's buffer.
-            by = min(start + limits.timeout, time.monotonic() + per_check)
-            if not preloaded and not _send(proc, programs_frame, run, by):
+            deadline = next_check()
+            if not preloaded and not _send(proc, programs_frame, run, deadline):
                 return
             current = _call_label(programs, 0)
-            deadline = min(start + limits.timeout, time.monotonic() + per_check)
         elif event == "results":
             cases = _cases(message.get("results"), len(programs))
             if not cases:
                 return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid result")
             run.results.update(cases)
             current = _call_label(programs, max(cases) + 1)
-            deadline = min(start + limits.timeout, time.monotonic() + per_check)
+            deadline = next_check()
         elif event == "done":
             return
         elif event == "limit":
@@ -173,19 +173,18 @@ def _fail(run, status, reason):
     return None
 
 
-def _send(proc, message, run, deadline: float | None = None) -> bool:
+def _send(proc, message, run, deadline: float) -> bool:
+    """Write a frame to the worker by ``deadline``: its code may have stopped
+    reading (a notebook can forge "executed" and sleep, with the programs'
+    frame larger than a pipe's buffer)."""
     data = message if isinstance(message, bytes) else wire.encode(message)
     try:
-        if deadline is None:
-            proc.stdin.write(data)
-            proc.stdin.flush()
-        elif not _write_by(proc.stdin.fileno(), data, deadline):
-            _fail(run, STATUS_TIMEOUT, "the notebook's process stopped reading its input")
-            return False
-        return True
+        if _write_by(proc.stdin.fileno(), data, deadline):
+            return True
+        _fail(run, STATUS_TIMEOUT, "the notebook's process stopped reading its input")
     except (BrokenPipeError, OSError):
         _fail(run, STATUS_CRASHED, "the notebook's process ended before it could be given work")
-        return False
+    return False
 
 
 def _write_by(fd: int, data: bytes, deadline: float) -> bool:
