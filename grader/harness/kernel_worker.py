@@ -60,12 +60,12 @@ def main() -> None:
                     worker._out_of_memory(send, f"cell {index + 1}")
                 cells.append({"index": index, "error": _describe(error, cell.source)})
             send({"event": "executed", "cells": cells, "output_bytes": 0, "output": ""})
-            work = wire.decode(wire.read_frame(proto_in, worker.FRAME_LIMIT))
-            for check, cases in worker._by_check(work["programs"]):
+            limit = job.get("result_limit", worker.FRAME_LIMIT)
+            for check, cases in worker._by_check(worker.programs_of(job, proto_in)):
                 results = _run_check(client, cases, job.get("call_timeout", 10.0))
                 if any(r.get("exc_type") == "MemoryError" for r in results.values()):
                     worker._out_of_memory(send, f"check {check!r}")
-                send({"event": "results", "check": check, "results": results})
+                send(worker.results_frame(check, results, limit))
             send({"event": "done"})
         except (DeadKernelError, CellTimeoutError, TimeoutError, RuntimeError):
             pass  # the kernel died or hung: end abruptly, as the plain worker would

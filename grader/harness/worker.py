@@ -105,27 +105,33 @@ def main() -> None:
     namespace, cells = execute_cells(job["cells"], output, send)
     send({"event": "executed", "cells": cells, "output_bytes": output.total,
           "output": output.getvalue()})
-    plan = _programs(job, proto_in)
+    plan = programs_of(job, proto_in)
     _install_alarm()
     timed_out: set = set()
     limit = job.get("result_limit", FRAME_LIMIT)
     for check, cases in _by_check(plan):
         results = {k: _run_case(program, namespace, job, timed_out, send, check)
                    for k, program in cases}
-        try:
-            frame = wire.encode({"event": "results", "check": check, "results": results})
-            if len(frame) > limit:
-                raise wire.WireError(f"{len(frame)} bytes, over the limit of {limit}")
-        except wire.WireError as exc:
-            error = {"ok": False, "error": f"the result could not be sent: {exc}"}
-            frame = wire.encode({"event": "results", "check": check,
-                                 "results": {k: error for k in results}})
-        send(frame)
+        send(results_frame(check, results, limit))
     send({"event": "done"})
     os._exit(0)  # skip interpreter teardown: nothing of the student's may run after
 
 
-def _programs(job, proto_in) -> list:
+def results_frame(check: str, results: dict, limit: int) -> bytes:
+    """One check's results as a frame; if they cannot be sent (too large, not
+    plain data), an error for each case instead, so later checks still count."""
+    try:
+        frame = wire.encode({"event": "results", "check": check, "results": results})
+        if len(frame) > limit:
+            raise wire.WireError(f"{len(frame)} bytes, over the limit of {limit}")
+    except wire.WireError as exc:
+        error = {"ok": False, "error": f"the result could not be sent: {exc}"}
+        frame = wire.encode({"event": "results", "check": check,
+                             "results": {k: error for k in results}})
+    return frame
+
+
+def programs_of(job, proto_in) -> list:
     if job.get("preloaded"):
         if PROGRAMS is None:
             raise RuntimeError("the job says the programs are preloaded, but none are")
