@@ -45,7 +45,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
         spec, journal, feedback = _grade(submissions, out, assignment, resume, limits, execute,
                                          jobs, progress)
     records = journal.latest()
-    for record in records:  # students of an earlier run only (--resume): files too
+    for record in records:  # results of an earlier run (--resume): their students' files
         if record["student"] not in feedback:
             feedback[record["student"]] = reports.write_student(spec, record, out)
     reports.write_all(spec, records, out, students=False, texts=feedback)
@@ -71,8 +71,7 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
         key = {"sha256": job.submission.sha256, "grader_version": __version__,
                "assignment": spec.id, "assignment_version": spec.version}
         if (record := journal.reusable(job.submission.student, key)) is not None:
-            feedback[record["student"]] = reports.write_student(spec, record, out)
-            return record
+            return record  # its student's files are written with the class's
         record = {"student": job.submission.student, **key, "max_score": spec.max_score,
                   "origin": job.submission.origin,
                   "answers": job.notebook.answers if job.notebook else {},
