@@ -6,7 +6,8 @@ import pytest
 import assignments
 from grader.checks.expected import prepare
 from grader.execute import Limits, choose, run_submission
-from grader.execute.launcher import ForkServerLauncher, LocalLauncher
+from grader.execute.fork_server import ForkServerLauncher
+from grader.execute.launcher import LocalLauncher
 from grader.grade import _flatten
 from grader.notebooks import template
 from nbfactory import CORRECT_A7
