@@ -76,13 +76,14 @@ def questions(spec, records: list) -> list:
 
 
 def checks(spec, records: list) -> list:
-    results = [c for r in graded(records) for c in r["checks"]]
-    out = []
-    for question, check in spec.checks():
-        mine = [c for c in results if c["name"] == check.name]
-        out.append(CheckStat(check.name, question.title, check.public,
-                             sum(c["passed"] for c in mine), len(mine)))
-    return out
+    passed: dict = {}  # check name -> [passed, of]
+    for r in graded(records):
+        for c in r["checks"]:
+            tally = passed.setdefault(c["name"], [0, 0])
+            tally[0] += bool(c["passed"])
+            tally[1] += 1
+    return [CheckStat(check.name, question.title, check.public, *passed.get(check.name, (0, 0)))
+            for question, check in spec.checks()]
 
 
 def misconceptions(records: list) -> list:
