@@ -113,9 +113,10 @@ def main() -> None:
         sample_dir = Path(tmp) / "sample"
         sample = write_class(sample_dir, args.sample)
         half = len(sample) // 2
-        kernels = time_kernels(sample[:half], args.kernels)
+        before = time_kernels(sample[:half], args.kernels)
         warm, n, isolation = time_grader(Path(tmp) / "class", args.jobs, warm=True)
-        kernels += time_kernels(sample[half:], args.kernels)
+        after = time_kernels(sample[half:], args.kernels)
+        kernels = before + after
         cold, m, _ = time_grader(sample_dir, args.jobs, warm=False)
         jobs = args.jobs or default_jobs(n)
         pool[jobs] = (warm, n)
@@ -134,6 +135,9 @@ def main() -> None:
     for name, count, per in rows:
         print(f"{name:<36}{count:>10}{per:>12.4f}{1 / per:>13.1f}{per_kernel / per:>10.1f}x")
     print(f"{n} submissions on the warm path: {warm:.1f} s, reports included")
+    if half:
+        print(f"kernel per notebook: {before / half:.3f} s before the class, "
+              f"{after / (len(sample) - half):.3f} s after (the machine's drift)")
     if dask:
         print(f"\n{'same class, notebooks/s':<28}{'local pool':>12}{'Dask':>12}{'Dask/pool':>11}")
         for w in counts:
