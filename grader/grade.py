@@ -1,7 +1,6 @@
 """The grading pipeline: submissions -> isolated runs -> scores -> journal -> reports."""
 from __future__ import annotations
 
-import gc
 import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -41,32 +40,16 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     _refuse_inside(path, out)
     submissions = list(discover(path))
     # Sandboxes start first: their Pythons warm up while the class is read.
-    with _rare_collections(), _executor(scheduler, isolation, [path, out], jobs, warm, kernel,
-                                        len(submissions)) as (execute, jobs):
+    with _executor(scheduler, isolation, [path, out], jobs, warm, kernel,
+                   len(submissions)) as (execute, jobs):
         spec, journal, feedback = _grade(submissions, out, assignment, resume, limits, execute,
                                          jobs, progress)
     records = journal.latest()
     for record in records:  # results of an earlier run (--resume): their students' files
         if record["student"] not in feedback:
             feedback[record["student"]] = reports.write_student(spec, record, out)
-    with _rare_collections():
-        reports.write_all(spec, records, out, students=False, texts=feedback)
+    reports.write_all(spec, records, out, students=False, texts=feedback)
     return spec, records, out
-
-
-@contextmanager
-def _rare_collections(young: int = 20_000):
-    """A grading run keeps nearly all it builds (the reference's outputs, every
-    record, the reports' indexes) to its end, and reference counting frees the
-    rest: the cyclic collector's passes over that growing heap only cost time.
-    Rarer for the run (1,000 submissions: its share of the grader's CPU time
-    4.6% -> 2.7%)."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(young, threshold[0]), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
 
 
 def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress):
