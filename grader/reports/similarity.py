@@ -119,10 +119,9 @@ def code_of(record) -> Code:
 
 def grams(tokens: list, k: int = K) -> list:
     """Every run of k tokens within one cell, as (position, normalised run)."""
-    norms, cells = [t.norm for t in tokens], [t.cell for t in tokens]
-    runs = zip(*(norms[s:] for s in range(k)))  # the k-token windows, built in C
-    return [(i, run) for i, (run, first, last) in enumerate(zip(runs, cells, cells[k - 1:]))
-            if first == last]
+    norms = [t.norm for t in tokens]
+    return [(i, tuple(norms[i:i + k])) for i in range(len(tokens) - k + 1)
+            if tokens[i].cell == tokens[i + k - 1].cell]
 
 
 def fingerprints(tokens: list, k: int = K) -> set:
