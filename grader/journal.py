@@ -49,7 +49,6 @@ class Journal:
             self.records[record["student"]] = stored
         return stored
 
-
     def latest(self) -> list:
         """The latest record of every student, sorted by student id."""
         return sorted(self.records.values(), key=lambda r: r["student"])
