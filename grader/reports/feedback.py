@@ -5,6 +5,8 @@ Markdown shows it as written; the HTML report renders this same Markdown.
 """
 import re
 
+from grader.reports import files
+
 _SPECIAL = re.compile(r"[\\`*\[\]<~]|(?<!\w)_|_(?!\w)")
 
 
@@ -16,9 +18,7 @@ def plain(value) -> str:
 def write(spec, record, path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = render(spec, record)
-    # Text from a student's process may hold lone surrogates (an exception message
-    # with "\ud800", say), which UTF-8 cannot encode: such are written escaped.
-    path.write_text(text, encoding="utf-8", errors="backslashreplace")
+    files.save(path, text)
     return text
 
 

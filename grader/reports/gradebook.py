@@ -5,6 +5,8 @@ once the tutor's marks are merged (``grader report OUT --manual FILE``),
 empty while not marked."""
 import csv
 
+from grader.reports import files
+
 FIXED = ["student", "assignment", "score", "max_score", "status", "reason"]
 
 
@@ -12,7 +14,7 @@ def write(spec, records, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     questions = [q.name for q in spec.questions]
     written = [w.name for w in spec.written]
-    with open(path, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
+    with open(path, "w", newline="", **files.TEXT) as f:
         writer = csv.writer(f)
         writer.writerow(FIXED + questions + written)
         for r in records:

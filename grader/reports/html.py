@@ -13,6 +13,7 @@ from pathlib import Path
 
 from grader.notebooks import template
 from grader.reports import feedback, figures, similarity, stats
+from grader.reports.files import save
 from grader.reports.layout import bar, esc, href, markdown, markdown_sections, page, percent
 
 FOLDER = "report"
@@ -34,16 +35,16 @@ def write(spec, records, folder: Path, feedback_of: dict | None = None) -> Path:
     found = similarity.find(records, given.cells, regions_for=MAX_PAIRS)
     pairs = found[:MAX_PAIRS]
     files = {r["student"]: page_name(r["student"]) for r in records}
-    _save(folder / "index.html", index_page(spec, records, pairs, given.answers, files, len(found)))
+    save(folder / "index.html", index_page(spec, records, pairs, given.answers, files, len(found)))
     for r in records:
         text = feedback_of.get(r["student"]) or feedback.render(spec, r)
-        _save(folder / "students" / files[r["student"]], student_page(spec, r, pairs, files, text))
+        save(folder / "students" / files[r["student"]], student_page(spec, r, pairs, files, text))
     for w in spec.written:
-        _save(folder / "written" / page_name(w.name),
+        save(folder / "written" / page_name(w.name),
               written_page(spec, w, records, given.answers.get(w.name, ""), files))
     given_lines = {line.strip() for cell in given.cells for line in cell.splitlines() if line.strip()}
     for number, pair in enumerate(pairs, 1):
-        _save(folder / "similar" / pair_name(number), pair_page(spec, pair, files, given_lines))
+        save(folder / "similar" / pair_name(number), pair_page(spec, pair, files, given_lines))
     return folder / "index.html"
 
 
@@ -54,10 +55,6 @@ def page_name(name: str) -> str:
 
 def pair_name(number: int) -> str:
     return f"pair-{number:03d}.html"
-
-
-def _save(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8", errors="backslashreplace")
 
 
 def student_link(student: str, files: dict, up: str = "") -> str:

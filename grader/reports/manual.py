@@ -18,6 +18,7 @@ import io
 import math
 from pathlib import Path
 
+from grader.reports import files
 from grader.submissions import UsageError
 
 NAME = "manual.csv"
@@ -44,7 +45,7 @@ def write_template(spec, records, path: Path) -> bool:
     for r in records:
         for w in spec.written:
             writer.writerow([r["student"], w.name, "", ""])
-    path.write_text(buffer.getvalue(), encoding="utf-8", errors="backslashreplace")
+    files.save(path, buffer.getvalue())
     return True
 
 
