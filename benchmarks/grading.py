@@ -1,15 +1,17 @@
 """Grading speed: the warm fork server against a Jupyter kernel per notebook.
 
-    .venv/bin/python benchmarks/grading.py [--size 1000] [--sample 20] [--jobs N] [--kernels 2] [--workers 1,2]
+    .venv/bin/python benchmarks/grading.py [--size 1000] [--sample 30] [--jobs N] [--kernels 2] [--workers 1,2]
 
 Generates a class (benchmarks/make_class.py), grades it with full isolation
 on the warm path (the default), grades a sample with one fresh sandbox per
 submission (--cold), and executes a sample of the same notebooks the way
 nbgrader and otter do, one Jupyter kernel per notebook through nbclient,
-``kernels`` at a time (one per core): half of the sample before the class is graded and half
-after, so that a machine whose speed drifts during the run (a shared or
-virtual one) weighs on both sides alike. Prints seconds per submission,
-throughput and ratios, and the students' self-check time per call.
+``kernels`` at a time (one per core), each notebook followed by every check
+in the same kernel (the ratio's baseline: the same work as the grader's) and,
+for comparison, without them. Half of the sample runs before the class is
+graded and half after, so that a machine whose speed drifts during the run (a
+shared or virtual one) weighs on both sides alike. Prints seconds per
+submission, throughput and ratios, and the students' self-check time per call.
 
 With the dask extra installed, the same class is also graded through
 ``--scheduler`` on a local Dask cluster of 1 and 2 single-threaded worker
@@ -59,20 +61,42 @@ def time_dask(folder: Path, workers: int) -> tuple[float, int]:
     return seconds, n
 
 
-def time_kernels(paths: list[Path], jobs: int) -> float:
+#: Appended to each notebook of the graded baseline: the assignment's otter
+#: support package (every check, hidden ones included, against the same stored
+#: expectations as the grader), which otter's autograder runs after the notebook
+#: in the same kernel, as nbgrader runs its test cells.
+GRADE_CELL = """import sys
+sys.path.insert(0, {folder!r})
+import selfcheck
+selfcheck.check_all()"""
+
+
+def run_in_kernel(path: Path, graded: bool):
+    """Execute one notebook in a kernel of its own, then, if ``graded``, grade it
+    there; returns the executed notebook. A grading cell that fails raises: the
+    baseline would then do less than the grader."""
     import subprocess
 
     import nbformat
     from nbclient import NotebookClient
 
-    def execute(path):
-        nb = nbformat.read(path, as_version=4)
-        client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True)
-        client.execute(stderr=subprocess.DEVNULL)  # the kernels' start-up warnings
+    nb = nbformat.read(path, as_version=4)
+    if graded:
+        support = Path(assignments.__file__).parent / nb.metadata["grader"]["assignment"]
+        nb.cells.append(nbformat.v4.new_code_cell(GRADE_CELL.format(folder=str(support))))
+    client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True)
+    client.execute(stderr=subprocess.DEVNULL)  # the kernels' start-up warnings
+    errors = [o for o in nb.cells[-1].outputs if o.output_type == "error"] if graded else []
+    if errors:
+        raise RuntimeError(f"{path.name}: the grading cell failed: {errors[0].ename}: {errors[0].evalue}")
+    return nb
 
+
+def time_kernels(paths: list[Path], jobs: int, graded: bool) -> float:
+    """``paths`` through ``run_in_kernel``, ``jobs`` kernels at a time."""
     start = time.perf_counter()
     with ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(execute, paths))
+        list(pool.map(lambda path: run_in_kernel(path, graded), paths))
     return time.perf_counter() - start
 
 
@@ -96,7 +120,7 @@ def time_selfcheck(calls: int = 50) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1000, help="submissions in the class")
-    parser.add_argument("--sample", type=int, default=20, help="notebooks for the slow baselines")
+    parser.add_argument("--sample", type=int, default=30, help="notebooks for the slow baselines")
     parser.add_argument("--jobs", type=int, help="the grader's --jobs (default: its own default)")
     parser.add_argument("--kernels", type=int, default=os.cpu_count(), help="kernels at once")
     parser.add_argument("--workers", default="1,2", help="Dask worker counts to measure ('' for none)")
@@ -109,14 +133,13 @@ def main() -> None:
         counts = []
     pool, dask = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
-        paths = write_class(Path(tmp) / "class", args.size)
+        write_class(Path(tmp) / "class", args.size)
         sample_dir = Path(tmp) / "sample"
         sample = write_class(sample_dir, args.sample)
         half = len(sample) // 2
-        before = time_kernels(sample[:half], args.kernels)
+        before = {c: time_kernels(sample[:half], args.kernels, c) for c in (True, False)}
         warm, n, isolation = time_grader(Path(tmp) / "class", args.jobs, warm=True)
-        after = time_kernels(sample[half:], args.kernels)
-        kernels = before + after
+        after = {c: time_kernels(sample[half:], args.kernels, c) for c in (True, False)}
         cold, m, _ = time_grader(sample_dir, args.jobs, warm=False)
         jobs = args.jobs or default_jobs(n)
         pool[jobs] = (warm, n)
@@ -125,19 +148,20 @@ def main() -> None:
                 seconds, k, _ = time_grader(Path(tmp) / "class", w, True, label=f"pool{w}")
                 pool[w] = (seconds, k)
             dask[w] = time_dask(Path(tmp) / "class", w)
-    per_warm, per_cold, per_kernel = warm / n, cold / m, kernels / len(sample)
+    per_kernel = {c: (before[c] + after[c]) / len(sample) for c in (True, False)}
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"grader jobs={jobs}, kernels at once={args.kernels}, isolation: {isolation}")
-    print(f"{'path':<36}{'notebooks':>10}{'s/notebook':>12}{'notebooks/s':>13}{'vs kernel':>11}")
-    rows = [("grader, warm fork server (default)", n, per_warm),
-            ("grader, --cold (sandbox each)", m, per_cold),
-            ("nbclient, kernel per notebook", len(sample), per_kernel)]
+    print(f"{'path':<44}{'notebooks':>10}{'s/notebook':>12}{'notebooks/s':>13}{'vs kernel':>11}")
+    rows = [("grader, warm fork server (default)", n, warm / n),
+            ("grader, --cold (sandbox each)", m, cold / m),
+            ("nbclient, kernel per notebook, graded", len(sample), per_kernel[True]),
+            ("nbclient, kernel per notebook, run only", len(sample), per_kernel[False])]
     for name, count, per in rows:
-        print(f"{name:<36}{count:>10}{per:>12.4f}{1 / per:>13.1f}{per_kernel / per:>10.1f}x")
+        print(f"{name:<44}{count:>10}{per:>12.4f}{1 / per:>13.1f}{per_kernel[True] / per:>10.1f}x")
     print(f"{n} submissions on the warm path: {warm:.1f} s, reports included")
     if half:
-        print(f"kernel per notebook: {before / half:.3f} s before the class, "
-              f"{after / (len(sample) - half):.3f} s after (the machine's drift)")
+        print(f"graded kernel per notebook: {before[True] / half:.3f} s before the class, "
+              f"{after[True] / (len(sample) - half):.3f} s after (the machine's drift)")
     if dask:
         print(f"\n{'same class, notebooks/s':<28}{'local pool':>12}{'Dask':>12}{'Dask/pool':>11}")
         for w in counts:
