@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from grader.harness.compare import judge, same_as
 
 
@@ -45,15 +47,30 @@ def judge_check(prep, results: list) -> CheckResult:
     return result
 
 
+#: The longest expected/got text of a failed public check.
+SHORT = 160
+
+
 def _short(value) -> str:
+    """``repr`` of the value as lists, cut at SHORT characters. Of a long array
+    only leading rows are rendered, twice as many until the text passes the cut:
+    the same text, without rendering the whole path of a trajectory."""
+    if isinstance(value, np.ndarray) and value.ndim and value.size > 8:
+        rows = max(1, 8 * len(value) // value.size)
+        while rows < len(value):
+            text = repr(value[:rows].tolist())  # differs from the whole only at its last "]"
+            if len(text) > SHORT:
+                return text[:SHORT - 3] + "..."
+            rows *= 2
     text = repr(_as_lists(value))
-    return text if len(text) <= 160 else text[:157] + "..."
+    return text if len(text) <= SHORT else text[:SHORT - 3] + "..."
 
 
 def _as_lists(value):
     if hasattr(value, "tolist"):
         return value.tolist()
-    return [_as_lists(v) for v in value] if isinstance(value, list) else value
+    # Each item takes at least three characters with its ", ": SHORT of them pass the cut.
+    return [_as_lists(v) for v in value[:SHORT]] if isinstance(value, list) else value
 
 
 def diagnose(prep, results: list) -> list:
