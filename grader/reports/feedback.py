@@ -3,6 +3,7 @@
 Text from records (ids, messages, hints such as ``rho1**t``) is escaped so that
 Markdown shows it as written; the HTML report renders this same Markdown.
 """
+import functools
 import re
 
 from grader.reports import files
@@ -12,7 +13,12 @@ _SPECIAL = re.compile(r"[\\`*\[\]<~]|(?<!\w)_|_(?!\w)")
 
 def plain(value) -> str:
     """Text that Markdown shows as it is: no emphasis, links or code from it."""
-    return _SPECIAL.sub(r"\\\g<0>", str(value))
+    return _escaped(str(value))
+
+
+@functools.lru_cache(maxsize=4096)  # a class repeats its check names, messages and hints
+def _escaped(text: str) -> str:
+    return _SPECIAL.sub(r"\\\g<0>", text)
 
 
 def write(spec, record, path) -> str:
