@@ -36,6 +36,23 @@ def adamw_update(theta, g, s, r, t, lr=0.001, rho1=0.9, rho2=0.999, delta=1e-8, 
 '''
 
 
+def forged_frame(message: dict) -> str:
+    """Code that writes ``message`` as a protocol frame to every file descriptor
+    above 2 it has open, as a notebook forging the harness's messages would."""
+    return f'''
+import os, struct
+header = {json.dumps(message).encode()!r}
+body = struct.pack(">Q", len(header)) + header
+frame = b"OGW2" + struct.pack(">Q", len(body)) + body
+for fd in map(int, os.listdir("/proc/self/fd")):
+    if fd > 2:
+        try:
+            os.write(fd, frame)
+        except OSError:
+            pass
+'''
+
+
 def notebook(*cells, assignment="a7_optimizers", markdown=()):
     nb = nbformat.v4.new_notebook()
     nb.metadata["grader"] = {"assignment": assignment, "version": "1"}

@@ -21,7 +21,7 @@ import pytest
 from grader.execute import Limits
 from grader.execute.launcher import BwrapLauncher, bwrap_works
 from grader.grade import grade
-from nbfactory import CORRECT_A7, notebook, write
+from nbfactory import CORRECT_A7, forged_frame, notebook, write
 
 FULL = 35.0  # 30 and the AdamW bonus
 ADAM = 10.0  # adam_update, and adamw_update which calls it
@@ -105,18 +105,7 @@ procs = [subprocess.Popen(["sleep", "120"]) for _ in range(500)]
 '''
 
 
-FORGER = CORRECT_A7 + '''
-import json, os, struct
-header = json.dumps({"event": "results", "check": "x", "results": {"01": {"ok": True}}}).encode()
-body = struct.pack(">Q", len(header)) + header
-frame = b"OGW2" + struct.pack(">Q", len(body)) + body
-for fd in map(int, os.listdir("/proc/self/fd")):
-    if fd > 2:
-        try:
-            os.write(fd, frame)
-        except OSError:
-            pass
-'''
+FORGER = CORRECT_A7 + forged_frame({"event": "results", "check": "x", "results": {"01": {"ok": True}}})
 
 
 def connect_to(port):
