@@ -8,13 +8,18 @@ written answers are Markdown cells between raw ``# BEGIN SOLUTION`` and ``#
 END SOLUTION`` cells. The bundle (``student/``): the template notebook
 (solutions replaced by stubs, written answers by a line to replace, tests
 removed, outputs cleared, assignment id and version in the metadata), the
-``selfcheck`` package with the public checks' data, and ``requirements.txt``.
+``selfcheck`` package with the public checks' preview data, and
+``requirements.txt``. Generation is deterministic: regenerating reproduces
+the bundle byte for byte.
 
-Beside the master, ``selfcheck/`` is the same package with every check,
-public and hidden (``all.bin``): otter's autograder ships it (the master's
+Only on request (``--otter``), beside the master, ``selfcheck/`` is the same
+package with every check, public and hidden, drawn from a secret
+(``all.bin``): otter's autograder ships it (the master's
 ``autograder_files``) so that the master's test cells, ``assert
-passes("<check name>")``, run there. It never goes to students. Generation
-is deterministic: regenerating reproduces both folders byte for byte.
+passes("<check name>")``, run there. Otter runs those tests inside the
+student's own kernel, where a notebook can read this file: it holds the
+expected outputs of the inputs it grades, so it is never committed, never
+goes to students, and is not tamper-proof.
 """
 from __future__ import annotations
 
@@ -52,8 +57,9 @@ class MasterError(ValueError):
     """A master that otter would read differently from ``grader assign``."""
 
 
-def assign(name: str, root: Path = ROOT) -> Path:
-    """Write ``<root>/<name>/student/`` and ``<root>/<name>/selfcheck/``; returns the first."""
+def assign(name: str, root: Path = ROOT, otter_secret=None) -> Path:
+    """Write ``<root>/<name>/student/``, and with ``otter_secret`` (a ``Secret``) also
+    otter's support package ``<root>/<name>/selfcheck/``; returns the first."""
     spec = assignments.load(name)
     folder = root / name
     master = nbformat.read(folder / "master.ipynb", as_version=4)
@@ -64,9 +70,10 @@ def assign(name: str, root: Path = ROOT) -> Path:
         shutil.rmtree(student)
     student.mkdir()
     nbformat.write(template, student / f"{name}.ipynb")
-    write_selfcheck(student / "selfcheck", "public.bin", checks_data(spec, hidden=False))
+    write_selfcheck(student / "selfcheck", "public.bin", checks_data(spec))
     (student / "requirements.txt").write_text(REQUIREMENTS)
-    write_selfcheck(folder / "selfcheck", "all.bin", checks_data(spec, hidden=True))
+    if otter_secret is not None:
+        write_selfcheck(folder / "selfcheck", "all.bin", checks_data(spec, otter_secret))
     return student
 
 
@@ -213,14 +220,14 @@ def strip_solutions(source: str) -> str:
     return "\n".join(lines)
 
 
-def checks_data(spec, hidden: bool) -> bytes:
-    """The checks as data: inputs, expected outputs, mistakes' outputs. Public checks only
-    unless ``hidden``."""
+def checks_data(spec, secret=None) -> bytes:
+    """The checks as data: inputs, expected outputs, mistakes' outputs. Without
+    ``secret``, the public checks' preview; with it, every check drawn from it."""
     checks = []
     with _seeded_fresh_generators():
-        prepared = prepare(spec)
+        prepared = prepare(spec, secret)
     for prep in prepared:
-        if not (prep.check.public or hidden):
+        if not (prep.check.public or secret is not None):
             continue
         checks.append({"name": prep.check.name, "function": prep.check.function,
                        "compare": prep.check.compare, "programs": prep.programs,

@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the notebooks on the workers of this Dask scheduler (tcp://HOST:8786) "
                         "with the same isolation and limits; scores and reports stay here. "
                         'Needs pip install ".[dask]"')
+    g.add_argument("--secret-file", metavar="FILE",
+                   help="the secret the checks' inputs are drawn from; made there if missing "
+                        "(default: OUT/inputs.secret). Keep it from students")
+    g.add_argument("--secret", metavar="TEXT",
+                   help="a fixed secret instead of a file, for reproducible tests and benchmarks")
     g.add_argument("--resume", action="store_true",
                    help="keep results already in --out for unchanged submissions")
     g.add_argument("--fail-under", type=float, metavar="SCORE",
@@ -63,10 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = commands.add_parser("assign", help="generate the student bundles from the masters",
                             description="Write assignments/<name>/student/ from master.ipynb: "
-                                        "the template, the self-check and requirements.txt; and "
-                                        "assignments/<name>/selfcheck/, every check for otter's "
-                                        "autograder (never for students).")
+                                        "the template, the self-check (the public checks' "
+                                        "preview) and requirements.txt.")
     a.add_argument("names", nargs="*", help="assignments (default: all)")
+    a.add_argument("--otter", action="store_true",
+                   help="also write assignments/<name>/selfcheck/ for otter's autograder: every "
+                        "check with its expected outputs, drawn from a secret. Otter runs it in "
+                        "the student's kernel, so it is not tamper-proof; never give it to students")
+    a.add_argument("--secret-file", metavar="FILE",
+                   help="with --otter: draw the checks from this secret (made if missing; "
+                        "default: a new random secret)")
     return parser
 
 
@@ -96,6 +107,7 @@ def _grade(args) -> int:
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from grader.checks.secret import Secret
     from grader.execute import Limits
     from grader.grade import grade
     from grader.reports import junit, summary
@@ -103,6 +115,10 @@ def _grade(args) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.secret is not None and args.secret_file:
+        raise UsageError("give --secret or --secret-file, not both")
+    secret = (Secret.from_text(args.secret) if args.secret is not None
+              else Secret.load_or_create(Path(args.secret_file)) if args.secret_file else None)
     limits = Limits(timeout=args.timeout, call_timeout=args.call_timeout,
                     memory=int(args.memory * 2 ** 30), processes=args.processes)
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -111,7 +127,7 @@ def _grade(args) -> int:
         spec, records, out = grade(args.path, args.out, args.assignment, args.jobs, limits,
                                    args.resume, args.isolation, not args.cold, args.kernel,
                                    progress=lambda done, total: bar.update(task, completed=done, total=total),
-                                   scheduler=args.scheduler)
+                                   scheduler=args.scheduler, secret=secret)
     if args.junit:
         junit.write(records, Path(args.junit))
     if not args.quiet:
@@ -135,15 +151,27 @@ def _report(args) -> int:
 
 
 def _assign(args) -> int:
+    import os
+    from pathlib import Path
+
     import assignments
     from grader.assign import assign
+    from grader.checks.secret import Secret
     from grader.errors import UsageError
 
     for name in args.names or assignments.NAMES:
         if name not in assignments.NAMES:
             raise UsageError(f"unknown assignment {name!r}: choose from {', '.join(assignments.NAMES)}")
-        student = assign(name)
-        print(f"wrote {student} and {student.parent / 'selfcheck'} (for otter's autograder)")
+    secret = None
+    if args.otter:
+        secret = (Secret.load_or_create(Path(args.secret_file)) if args.secret_file
+                  else Secret(os.urandom(32).hex().encode()))
+    for name in args.names or assignments.NAMES:
+        student = assign(name, otter_secret=secret)
+        print(f"wrote {student}")
+        if secret is not None:
+            print(f"wrote {student.parent / 'selfcheck'} (for otter's autograder only: it holds "
+                  "expected outputs)")
     return 0
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import assignments
 from grader import __version__, reports
 from grader.checks.expected import prepare
+from grader.checks.secret import FILE_NAME as SECRET_FILE, Secret
 from grader.execute import Limits, choose, run_submission
 from grader.journal import INTERNAL, Journal
 from grader.notebooks import Unreadable, own_code, read_notebook, template
@@ -29,11 +30,14 @@ class Job:
 
 def grade(path, out=None, assignment: str | None = None, jobs: int | None = None,
           limits: Limits = Limits(), resume: bool = False, isolation: str = "auto",
-          warm: bool = True, kernel: bool = False, progress=None, scheduler: str | None = None):
+          warm: bool = True, kernel: bool = False, progress=None, scheduler: str | None = None,
+          secret: Secret | None = None):
     """Grade every submission under ``path``; returns (assignment, records, out).
 
     ``scheduler``: the address of a Dask scheduler; submissions then run on its
-    workers, and everything else stays here, as in a local run.
+    workers, and everything else stays here, as in a local run. ``secret``: what
+    the checks' inputs are drawn from (default: ``OUT/inputs.secret``, made on
+    the first run).
     """
     path = Path(path)
     out = Path(out) if out else default_out(path)
@@ -43,7 +47,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     with _executor(scheduler, isolation, [path, out], jobs, warm, kernel,
                    len(submissions)) as (execute, jobs):
         spec, journal, feedback = _grade(submissions, out, assignment, resume, limits, execute,
-                                         jobs, progress)
+                                         jobs, progress, secret)
     records = journal.latest()
     for record in records:  # results of an earlier run (--resume): their students' files
         if record["student"] not in feedback:
@@ -52,7 +56,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     return spec, records, out
 
 
-def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress):
+def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress, secret):
     """Every submission through ``execute``, into the journal; returns the
     assignment, the journal and each student's feedback as written."""
     todo = [_read(s) for s in submissions]
@@ -60,16 +64,18 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
     for job in todo:
         _check_assignment(job, spec.id)
     out.mkdir(parents=True, exist_ok=True)
+    secret = secret or Secret.load_or_create(out / SECRET_FILE)
     journal = Journal(out, resume)
     reports.clear_students(out)
-    prepared = prepare(spec)
+    prepared = prepare(spec, secret)
     plan, case_index = _flatten(prepared)
     given = template(spec.id).cells
     feedback: dict = {}
 
     def one(job):
         key = {"sha256": job.submission.sha256, "grader_version": __version__,
-               "assignment": spec.id, "assignment_version": spec.version}
+               "assignment": spec.id, "assignment_version": spec.version,
+               "inputs": secret.fingerprint}
         if (record := journal.reusable(job.submission.student, key)) is not None:
             return record  # its student's files are written with the class's
         record = {"student": job.submission.student, **key, "max_score": spec.max_score,

@@ -15,6 +15,7 @@ import pytest
 import assignments
 from grader.assign import (MasterError, assign, check_tests, otter_tests, strip_solutions,
                            student_notebook)
+from grader.checks.secret import Secret
 from grader.execute import Limits
 from grader.grade import grade
 from grader.harness import wire
@@ -53,17 +54,38 @@ def _files(folder):
             if p.is_file() and "__pycache__" not in p.parts}
 
 
+def _assigned(name, root, secret=None):
+    copy = root / name
+    copy.mkdir(parents=True)
+    (copy / "master.ipynb").write_bytes((ROOT / name / "master.ipynb").read_bytes())
+    assign(name, root=root, otter_secret=secret)
+    return copy
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_regenerating_reproduces_the_committed_bundle(name, tmp_path):
-    """Both generated folders: student/ and the otter support package selfcheck/."""
-    copy = tmp_path / name
-    copy.mkdir()
-    (copy / "master.ipynb").write_bytes((ROOT / name / "master.ipynb").read_bytes())
-    assign(name, root=tmp_path)
-    for folder in ("student", "selfcheck"):
-        before, after = _files(ROOT / name / folder), _files(copy / folder)
-        assert after.keys() == before.keys(), folder
-        assert [str(k) for k in after if after[k] != before[k]] == [], folder
+    copy = _assigned(name, tmp_path)
+    before, after = _files(ROOT / name / "student"), _files(copy / "student")
+    assert after.keys() == before.keys()
+    assert [str(k) for k in after if after[k] != before[k]] == []
+    assert not (copy / "selfcheck").exists()  # otter's support package only on request
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_otter_support_is_reproducible_from_its_secret_and_never_committed(name, tmp_path):
+    one = _files(_assigned(name, tmp_path / "1", Secret(b"k")) / "selfcheck")
+    two = _files(_assigned(name, tmp_path / "2", Secret(b"k")) / "selfcheck")
+    other = _files(_assigned(name, tmp_path / "3", Secret(b"other")) / "selfcheck")
+    assert one == two
+    assert one[Path("all.bin")] != other[Path("all.bin")]
+    assert not (ROOT / name / "selfcheck").exists() or not _tracked(ROOT / name / "selfcheck")
+
+
+def _tracked(folder) -> bool:
+    import subprocess
+    listed = subprocess.run(["git", "ls-files", str(folder)], cwd=ROOT.parent,
+                            capture_output=True, text=True)
+    return bool(listed.stdout.strip())
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -95,15 +117,18 @@ def test_only_public_checks_ship_and_their_values_are_the_reference(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_otter_support_data_holds_every_check_and_the_bundle_only_public(name):
+def test_otter_support_data_holds_every_check_and_the_bundle_only_public(name, tmp_path):
     spec = assignments.load(name)
-    every = wire.decode((ROOT / name / "selfcheck" / "all.bin").read_bytes())
-    public = wire.decode((ROOT / name / "student" / "selfcheck" / "public.bin").read_bytes())
+    copy = _assigned(name, tmp_path, Secret(b"k"))
+    every = wire.decode((copy / "selfcheck" / "all.bin").read_bytes())
+    public = wire.decode((copy / "student" / "selfcheck" / "public.bin").read_bytes())
     assert [c["name"] for c in every["checks"]] == [c.name for _, c in spec.checks()]
     by_name = {c["name"]: c for c in every["checks"]}
-    for entry in public["checks"]:  # the same format, and the same data for the public checks
-        assert wire.encode(by_name[entry["name"]]) == wire.encode(entry)
-    assert not list((ROOT / name / "student").rglob("all.bin"))
+    for entry in public["checks"]:  # the same format; the graded draw is not the preview
+        graded = by_name[entry["name"]]
+        assert graded.keys() == entry.keys()
+        assert wire.encode(graded["programs"]) != wire.encode(entry["programs"])
+    assert not list((copy / "student").rglob("all.bin"))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -177,9 +202,9 @@ def selfcheck(monkeypatch):
     sys.modules.pop("selfcheck", None)
 
 
-def test_selfcheck_beside_the_master_runs_the_hidden_checks_too(monkeypatch, capsys):
+def test_selfcheck_beside_the_master_runs_the_hidden_checks_too(monkeypatch, capsys, tmp_path):
     """The otter support package: all.bin, so passes() knows hidden checks."""
-    monkeypatch.syspath_prepend(str(ROOT / "a7_optimizers"))
+    monkeypatch.syspath_prepend(str(_assigned("a7_optimizers", tmp_path, Secret(b"k"))))
     sys.modules.pop("selfcheck", None)
     try:
         sc = importlib.import_module("selfcheck")
