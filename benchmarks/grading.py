@@ -24,7 +24,6 @@ import argparse
 import functools
 import importlib
 import os
-import shutil
 import platform
 import sys
 import tempfile
@@ -37,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from make_class import write_class  # noqa: E402
 
 import assignments  # noqa: E402
+from grader import course  # noqa: E402
 from grader.assign import assign  # noqa: E402
 from grader.checks.secret import Secret  # noqa: E402
 from grader.execute import Limits  # noqa: E402
@@ -100,12 +100,8 @@ def run_in_kernel(path: Path, graded: bool):
 def otter_support(name: str) -> Path:
     """The folder holding the assignment's otter support package (``grader assign
     --otter``, never committed), built once into a temporary folder."""
-    root = Path(tempfile.mkdtemp(prefix="otter-support-"))
-    (root / name).mkdir()
-    shutil.copyfile(Path(assignments.__file__).parent / name / "master.ipynb",
-                    root / name / "master.ipynb")
-    assign(name, root=root, otter_secret=Secret(os.urandom(16).hex().encode()))
-    return root / name
+    out = Path(tempfile.mkdtemp(prefix="otter-support-"))
+    return assign(course.load(name), out, otter_secret=Secret(os.urandom(16).hex().encode())) / "otter"
 
 
 def time_kernels(paths: list[Path], jobs: int, graded: bool) -> float:
@@ -119,7 +115,7 @@ def time_kernels(paths: list[Path], jobs: int, graded: bool) -> float:
 
 
 def time_selfcheck(calls: int = 50) -> float:
-    student = Path(assignments.__file__).parent / "a7_optimizers" / "student"
+    student = assign(course.load("a7_optimizers"), Path(tempfile.mkdtemp(prefix="bundle-"))) / "student"
     sys.path.insert(0, str(student))
     selfcheck = importlib.import_module("selfcheck")
     namespace = dict(assignments.load("a7_optimizers").reference)

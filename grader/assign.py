@@ -9,12 +9,13 @@ END SOLUTION`` cells. The bundle (``student/``): the template notebook
 (solutions replaced by stubs, written answers by a line to replace, tests
 removed, outputs cleared, assignment id and version in the metadata), the
 ``selfcheck`` package with the public checks' preview data, and
-``requirements.txt``. Generation is deterministic: regenerating reproduces
-the bundle byte for byte.
+``requirements.txt``. It is written into ``OUT/student/`` (default ``OUT``:
+``dist/`` in the assignment's folder). Generation is deterministic:
+regenerating reproduces the bundle byte for byte.
 
-Only on request (``--otter``), beside the master, ``selfcheck/`` is the same
-package with every check, public and hidden, drawn from a secret
-(``all.bin``): otter's autograder ships it (the master's
+Only on request (``--otter``), ``OUT/otter/`` holds the master beside
+``selfcheck/``, the same package with every check, public and hidden, drawn
+from a secret (``all.bin``): otter's autograder ships it (the master's
 ``autograder_files``) so that the master's test cells, ``assert
 passes("<check name>")``, run there. Otter runs those tests inside the
 student's own kernel, where a notebook can read this file: it holds the
@@ -32,11 +33,9 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-import assignments
 from grader.checks.expected import prepare
 from grader.harness import wire
 
-ROOT = Path(assignments.__file__).parent
 HARNESS = Path(__file__).parent / "harness"
 SHIPPED = ("programs.py", "compare.py", "wire.py")
 REQUIREMENTS = "numpy>=1.24\nmatplotlib>=3.6\njupyter\n"
@@ -57,31 +56,39 @@ class MasterError(ValueError):
     """A master that otter would read differently from ``grader assign``."""
 
 
-def assign(name: str, root: Path = ROOT, otter_secret=None) -> Path:
-    """Write ``<root>/<name>/student/``, and with ``otter_secret`` (a ``Secret``) also
-    otter's support package ``<root>/<name>/selfcheck/``; returns the first."""
-    spec = assignments.load(name)
-    folder = root / name
-    master = nbformat.read(folder / "master.ipynb", as_version=4)
+def assign(spec, out: Path | None = None, otter_secret=None) -> Path:
+    """Build ``spec``'s bundles into ``out`` (default: ``dist/`` in its folder); returns ``out``.
+
+    ``out/student/``: what students get. With ``otter_secret`` (a ``Secret``), also
+    ``out/otter/``: the master beside otter's support package ``selfcheck/``, where
+    ``otter assign`` is run.
+    """
+    out = Path(out) if out is not None else spec.folder / "dist"
+    master = nbformat.read(spec.folder / "master.ipynb", as_version=4)
     check_tests(master, spec)
     template = student_notebook(master, spec)
-    student = folder / "student"
-    if student.exists():
-        shutil.rmtree(student)
-    student.mkdir()
-    nbformat.write(template, student / f"{name}.ipynb")
+    student = out / "student"
+    _fresh(student)
+    nbformat.write(template, student / f"{spec.id}.ipynb")
     write_selfcheck(student / "selfcheck", "public.bin", checks_data(spec))
     (student / "requirements.txt").write_text(REQUIREMENTS)
     if otter_secret is not None:
-        write_selfcheck(folder / "selfcheck", "all.bin", checks_data(spec, otter_secret))
-    return student
+        otter = out / "otter"
+        _fresh(otter)
+        shutil.copyfile(spec.folder / "master.ipynb", otter / "master.ipynb")
+        write_selfcheck(otter / "selfcheck", "all.bin", checks_data(spec, otter_secret))
+    return out
+
+
+def _fresh(folder: Path) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
 
 
 def write_selfcheck(folder: Path, data_name: str, data: bytes) -> None:
     """The ``selfcheck`` package: the harness modules and one data file."""
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    _fresh(folder)
     for module in SHIPPED:
         shutil.copyfile(HARNESS / module, folder / module)
     shutil.copyfile(HARNESS / "selfcheck.py", folder / "__init__.py")

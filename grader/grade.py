@@ -8,13 +8,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import assignments
-from grader import __version__, reports
+from grader import __version__, course, reports
 from grader.checks.expected import prepare
 from grader.checks.secret import FILE_NAME as SECRET_FILE, Secret
 from grader.execute import Limits, choose, run_submission
 from grader.journal import INTERNAL, Journal
-from grader.notebooks import Unreadable, own_code, read_notebook, template
+from grader.notebooks import Unreadable, own_code, read_notebook
 from grader.scoring import as_dict, not_run, score_run
 from grader.submissions import UsageError, discover
 
@@ -44,7 +43,10 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     _refuse_inside(path, out)
     submissions = list(discover(path))
     # Sandboxes start first: their Pythons warm up while the class is read.
-    with _executor(scheduler, isolation, [path, out], jobs, warm, kernel,
+    # What the sandbox must not show: the class, its results and secret, and the
+    # assignment's folder (its reference and hidden checks).
+    hidden = [path, out] + ([course.locate(assignment)] if assignment else [])
+    with _executor(scheduler, isolation, hidden, jobs, warm, kernel,
                    len(submissions)) as (execute, jobs):
         spec, journal, feedback = _grade(submissions, out, assignment, resume, limits, execute,
                                          jobs, progress, secret)
@@ -60,7 +62,7 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
     """Every submission through ``execute``, into the journal; returns the
     assignment, the journal and each student's feedback as written."""
     todo = [_read(s) for s in submissions]
-    spec = assignments.load(_class_assignment(todo, assignment))
+    spec = course.load(_class_assignment(todo, assignment))
     for job in todo:
         _check_assignment(job, spec.id)
     out.mkdir(parents=True, exist_ok=True)
@@ -69,7 +71,8 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
     reports.clear_students(out)
     prepared = prepare(spec, secret)
     plan, case_index = _flatten(prepared)
-    given = template(spec.id).cells
+    given = course.template(spec).cells
+    source = course.source(spec)  # where ``grader report`` finds the assignment again
     feedback: dict = {}
 
     def one(job):
@@ -78,7 +81,7 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
                "inputs": secret.fingerprint}
         if (record := journal.reusable(job.submission.student, key)) is not None:
             return record  # its student's files are written with the class's
-        record = {"student": job.submission.student, **key, "max_score": spec.max_score,
+        record = {"student": job.submission.student, **key, **source, "max_score": spec.max_score,
                   "origin": job.submission.origin,
                   "answers": job.notebook.answers if job.notebook else {},
                   # what the student wrote, for the similarity finder in the report
@@ -157,16 +160,16 @@ def _read(submission) -> Job:
 
 
 def _class_assignment(todo, chosen):
-    """--assignment wins; otherwise the assignment most notebooks name."""
+    """--assignment (a built-in name or a folder) wins; otherwise the built-in
+    assignment that most notebooks name by id in their metadata."""
     if chosen:
-        if chosen not in assignments.NAMES:
-            raise UsageError(f"unknown assignment {chosen!r}: choose one of {', '.join(assignments.NAMES)}")
-        return chosen
+        return course.locate(chosen)
+    builtin = course.builtin_names()
     named = Counter(j.notebook.assignment for j in todo if j.notebook and j.notebook.assignment)
-    known = [(n, c) for n, c in named.most_common() if n in assignments.NAMES]
+    known = [(n, c) for n, c in named.most_common() if n in builtin]
     if not known:
-        raise UsageError("no notebook names its assignment in its metadata: "
-                         f"pass --assignment ({' or '.join(assignments.NAMES)})")
+        raise UsageError("no notebook names a built-in assignment in its metadata: pass "
+                         f"--assignment with an assignment folder or one of {', '.join(builtin)}")
     return known[0][0]
 
 

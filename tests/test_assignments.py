@@ -15,6 +15,7 @@ import pytest
 import assignments
 from grader.assign import (MasterError, assign, check_tests, otter_tests, strip_solutions,
                            student_notebook)
+from grader import course
 from grader.checks.secret import Secret
 from grader.execute import Limits
 from grader.grade import grade
@@ -41,8 +42,8 @@ def test_master_scores_full_marks(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_template_runs_and_scores_zero(name, tmp_path):
-    spec, record = _grade_one(ROOT / name / "student" / f"{name}.ipynb", name, tmp_path)
+def test_template_runs_and_scores_zero(name, tmp_path, bundles):
+    spec, record = _grade_one(bundles[name] / f"{name}.ipynb", name, tmp_path)
     assert record["status"] == "graded" and record["score"] == 0
     errors = [c["error"]["type"] for c in record["cells"] if c["error"]]
     # Only experiment cells that call the unimplemented stubs may raise, and only that.
@@ -54,56 +55,52 @@ def _files(folder):
             if p.is_file() and "__pycache__" not in p.parts}
 
 
-def _assigned(name, root, secret=None):
-    copy = root / name
-    copy.mkdir(parents=True)
-    (copy / "master.ipynb").write_bytes((ROOT / name / "master.ipynb").read_bytes())
-    assign(name, root=root, otter_secret=secret)
-    return copy
+def _assigned(name, out, secret=None):
+    return assign(course.load(name), out, otter_secret=secret)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_regenerating_reproduces_the_committed_bundle(name, tmp_path):
-    copy = _assigned(name, tmp_path)
-    before, after = _files(ROOT / name / "student"), _files(copy / "student")
-    assert after.keys() == before.keys()
+def test_the_bundle_is_reproducible_byte_for_byte(name, tmp_path, bundles):
+    again = _assigned(name, tmp_path)
+    before, after = _files(bundles[name]), _files(again / "student")
+    assert after.keys() == before.keys() and Path(f"{name}.ipynb") in after
     assert [str(k) for k in after if after[k] != before[k]] == []
-    assert not (copy / "selfcheck").exists()  # otter's support package only on request
+    assert not (again / "otter").exists()  # otter's support package only on request
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_otter_support_is_reproducible_from_its_secret_and_never_committed(name, tmp_path):
-    one = _files(_assigned(name, tmp_path / "1", Secret(b"k")) / "selfcheck")
-    two = _files(_assigned(name, tmp_path / "2", Secret(b"k")) / "selfcheck")
-    other = _files(_assigned(name, tmp_path / "3", Secret(b"other")) / "selfcheck")
-    assert one == two
-    assert one[Path("all.bin")] != other[Path("all.bin")]
-    assert not (ROOT / name / "selfcheck").exists() or not _tracked(ROOT / name / "selfcheck")
+def test_otter_support_is_reproducible_from_its_secret(name, tmp_path):
+    one = _files(_assigned(name, tmp_path / "1", Secret(b"k")) / "otter")
+    two = _files(_assigned(name, tmp_path / "2", Secret(b"k")) / "otter")
+    other = _files(_assigned(name, tmp_path / "3", Secret(b"other")) / "otter")
+    assert one == two and Path("master.ipynb") in one
+    assert one[Path("selfcheck/all.bin")] != other[Path("selfcheck/all.bin")]
 
 
-def _tracked(folder) -> bool:
+def test_nothing_generated_is_committed():
     import subprocess
-    listed = subprocess.run(["git", "ls-files", str(folder)], cwd=ROOT.parent,
-                            capture_output=True, text=True)
-    return bool(listed.stdout.strip())
+    listed = subprocess.run(["git", "ls-files", "assignments", "grader"], cwd=ROOT.parent,
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert listed and not [p for p in listed if p.endswith(".bin") or "/dist/" in p
+                           or "/student/" in p or "selfcheck/" in p]
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_no_solution_line_reaches_the_students(name):
+def test_no_solution_line_reaches_the_students(name, bundles):
     solution_lines = master_solution_lines(ROOT / name / "master.ipynb")
     assert solution_lines
-    bundle = "\n".join(p.read_text(errors="replace") for p in (ROOT / name / "student").rglob("*")
+    bundle = "\n".join(p.read_text(errors="replace") for p in bundles[name].rglob("*")
                        if p.is_file() and p.suffix != ".bin")
     leaked = [l for l in solution_lines if l in bundle]
     assert leaked == []
-    assert "hidden" not in (ROOT / name / "student" / f"{name}.ipynb").read_text().lower() \
-        or "hidden checks" in (ROOT / name / "student" / f"{name}.ipynb").read_text().lower()
+    text = (bundles[name] / f"{name}.ipynb").read_text().lower()
+    assert "hidden" not in text or "hidden checks" in text
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_only_public_checks_ship_and_their_values_are_the_reference(name):
+def test_only_public_checks_ship_and_their_values_are_the_reference(name, bundles):
     spec = assignments.load(name)
-    data = wire.decode((ROOT / name / "student" / "selfcheck" / "public.bin").read_bytes())
+    data = wire.decode((bundles[name] / "selfcheck" / "public.bin").read_bytes())
     public = {c.name for _, c in spec.checks() if c.public}
     assert {c["name"] for c in data["checks"]} == public
     from grader.harness import programs
@@ -120,7 +117,7 @@ def test_only_public_checks_ship_and_their_values_are_the_reference(name):
 def test_otter_support_data_holds_every_check_and_the_bundle_only_public(name, tmp_path):
     spec = assignments.load(name)
     copy = _assigned(name, tmp_path, Secret(b"k"))
-    every = wire.decode((copy / "selfcheck" / "all.bin").read_bytes())
+    every = wire.decode((copy / "otter" / "selfcheck" / "all.bin").read_bytes())
     public = wire.decode((copy / "student" / "selfcheck" / "public.bin").read_bytes())
     assert [c["name"] for c in every["checks"]] == [c.name for _, c in spec.checks()]
     by_name = {c["name"]: c for c in every["checks"]}
@@ -193,9 +190,9 @@ def test_strip_solutions_keeps_the_signature():
 
 
 @pytest.fixture
-def selfcheck(monkeypatch):
+def selfcheck(monkeypatch, bundles):
     def load(name):
-        monkeypatch.syspath_prepend(str(ROOT / name / "student"))
+        monkeypatch.syspath_prepend(str(bundles[name]))
         sys.modules.pop("selfcheck", None)
         return importlib.import_module("selfcheck")
     yield load
@@ -204,7 +201,7 @@ def selfcheck(monkeypatch):
 
 def test_selfcheck_beside_the_master_runs_the_hidden_checks_too(monkeypatch, capsys, tmp_path):
     """The otter support package: all.bin, so passes() knows hidden checks."""
-    monkeypatch.syspath_prepend(str(_assigned("a7_optimizers", tmp_path, Secret(b"k"))))
+    monkeypatch.syspath_prepend(str(_assigned("a7_optimizers", tmp_path, Secret(b"k")) / "otter"))
     sys.modules.pop("selfcheck", None)
     try:
         sc = importlib.import_module("selfcheck")

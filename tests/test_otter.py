@@ -28,6 +28,7 @@ import nbformat
 import pytest
 
 import assignments
+from grader import course
 from grader.assign import assign
 from grader.checks.secret import Secret
 from grader.execute import Limits
@@ -100,13 +101,10 @@ def work(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def built(work):
-    """``otter assign`` on a copy of each master with the ``selfcheck/`` that
-    ``grader assign --otter`` builds beside it."""
+    """``otter assign`` in the folder ``grader assign --otter`` builds: the master
+    beside its ``selfcheck/``."""
     def one(name):
-        src = work / "src" / name
-        src.mkdir(parents=True)
-        shutil.copyfile(ROOT / name / "master.ipynb", src / "master.ipynb")
-        assign(name, root=work / "src", otter_secret=SECRET)
+        src = assign(course.load(name), work / "src" / name, otter_secret=SECRET) / "otter"
         dist = work / "dist" / name
         _python("-m", "otter", "assign", "--no-pdfs", "master.ipynb", str(dist), cwd=src)
         return dist

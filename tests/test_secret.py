@@ -21,7 +21,6 @@ from grader.harness import wire
 
 import nbfactory
 
-ROOT = Path(assignments.__file__).parent
 A7 = assignments.load("a7_optimizers")
 LIMITS = Limits(timeout=60, call_timeout=10)
 
@@ -44,10 +43,10 @@ def test_each_secret_draws_other_inputs_and_the_preview_is_fixed():
     assert drawn[b"a"] == [wire.encode(p.programs) for p in prepare(A7, Secret(b"a"))]
 
 
-def _lookup_notebook() -> str:
+def _lookup_notebook(bundle: Path) -> str:
     """Functions that answer the published single-step checks from a table of
     their inputs and the reference's outputs, and know nothing else."""
-    data = wire.decode((ROOT / "a7_optimizers" / "student" / "selfcheck" / "public.bin").read_bytes())
+    data = wire.decode((bundle / "selfcheck" / "public.bin").read_bytes())
     table = {}
     for entry in data["checks"]:
         for program, want in zip(entry["programs"], entry["expected"]):
@@ -66,10 +65,11 @@ def _lookup_notebook() -> str:
             f"{functions}\n")
 
 
-def test_a_lookup_table_of_the_published_checks_scores_nothing(tmp_path):
+def test_a_lookup_table_of_the_published_checks_scores_nothing(tmp_path, bundles):
+    lookup = _lookup_notebook(bundles["a7_optimizers"])
     subs = tmp_path / "subs"
     subs.mkdir()
-    nbfactory.write(subs, "lookup", nbfactory.notebook(_lookup_notebook()))
+    nbfactory.write(subs, "lookup", nbfactory.notebook(lookup))
     nbfactory.write(subs, "correct", nbfactory.notebook(nbfactory.CORRECT_A7))
     _, records, _ = grade(subs, tmp_path / "out", jobs=2, limits=LIMITS)
     by = {r["student"]: r for r in records}
@@ -77,7 +77,7 @@ def test_a_lookup_table_of_the_published_checks_scores_nothing(tmp_path):
     assert by["lookup"]["status"] == "graded" and by["lookup"]["score"] == 0
     # The table is right about the preview: the self-check's own inputs.
     namespace = {}
-    exec(_lookup_notebook(), namespace)
+    exec(lookup, namespace)
     preview = [p for p in prepare(A7) if p.check.name == "sgd_update: single steps"][0]
     from grader.harness import programs
     from grader.scoring import judge_check

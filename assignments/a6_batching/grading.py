@@ -10,7 +10,7 @@ epoch over explicitly given batches must land on the reference's parameters.
 """
 import numpy as np
 
-from assignments.a6_batching.mistakes import MISTAKES
+from .mistakes import MISTAKES
 from grader.checks import (Assignment, Check, Question, Written, allclose, call, equal,
                            micro_batches, objective, partition, raises, rng)
 from reference import batching as ref

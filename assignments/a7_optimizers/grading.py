@@ -9,7 +9,7 @@ AdamW is a bonus question.
 """
 import numpy as np
 
-from assignments.a7_optimizers.mistakes import MISTAKES
+from .mistakes import MISTAKES
 from grader.checks import (Assignment, Check, Question, Written, allclose, call, objective,
                            trajectory)
 from reference import optimizers as ref

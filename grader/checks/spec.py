@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -73,6 +74,7 @@ class Assignment:
     mistakes: tuple = ()
     written: tuple = ()                  # Written answers, marked by hand
     functions: tuple = field(default=())  # what students implement, in notebook order
+    folder: Path | None = field(default=None, compare=False)  # set by grader.course.load
 
     @property
     def max_score(self) -> float:
