@@ -33,6 +33,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
+from grader import course
 from grader.checks.expected import prepare
 from grader.harness import wire
 
@@ -72,12 +73,21 @@ def assign(spec, out: Path | None = None, otter_secret=None) -> Path:
     nbformat.write(template, student / f"{spec.id}.ipynb")
     write_selfcheck(student / "selfcheck", "public.bin", checks_data(spec))
     (student / "requirements.txt").write_text(REQUIREMENTS)
+    _ship(spec, student)
     if otter_secret is not None:
         otter = out / "otter"
         _fresh(otter)
         shutil.copyfile(spec.folder / "master.ipynb", otter / "master.ipynb")
+        _ship(spec, otter)
         write_selfcheck(otter / "selfcheck", "all.bin", checks_data(spec, otter_secret))
     return out
+
+
+def _ship(spec, folder: Path) -> None:
+    """The files the assignment's notebook reads, at the same relative paths."""
+    for name, data in course.files(spec).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
 
 
 def _fresh(folder: Path) -> None:

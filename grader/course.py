@@ -115,6 +115,35 @@ def of_records(records: list, chosen: str | None = None):
     return load(name)
 
 
+#: What an assignment may ship in all: it travels in every submission's first frame.
+FILES_LIMIT = 32 * 2 ** 20
+
+
+def files(spec) -> dict:
+    """{relative path: bytes} of the files ``spec`` ships (``Assignment.files``):
+    copied into the student bundle and placed in each notebook's working directory."""
+    return _files(spec.folder, tuple(spec.files))
+
+
+@functools.lru_cache(maxsize=None)
+def _files(folder: Path, names: tuple) -> dict:
+    shipped, total = {}, 0
+    for name in names:
+        parts = Path(name).parts
+        if not parts or Path(name).is_absolute() or ".." in parts or name.startswith("."):
+            raise UsageError(f"{folder / 'grading.py'}: shipped file {name!r} must be a path "
+                             "inside the assignment's folder")
+        path = folder / name
+        if not path.is_file():
+            raise UsageError(f"{folder}: the shipped file {name} does not exist")
+        shipped[Path(name).as_posix()] = data = path.read_bytes()
+        total += len(data)
+    if total > FILES_LIMIT:
+        raise UsageError(f"{folder}: the shipped files hold {total} bytes, over the limit of "
+                         f"{FILES_LIMIT}")
+    return shipped
+
+
 def master(spec) -> Path:
     path = spec.folder / "master.ipynb"
     if not path.is_file():

@@ -73,6 +73,7 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
     plan, case_index = _flatten(prepared)
     given = course.template(spec).cells
     source = course.source(spec)  # where ``grader report`` finds the assignment again
+    shipped = course.files(spec)
     feedback: dict = {}
 
     def one(job):
@@ -90,7 +91,7 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
             record.update(_unrun(spec, prepared, job))
         else:
             try:
-                raw = execute(job.notebook.cells, plan, limits)
+                raw = execute(job.notebook.cells, plan, limits, shipped)
                 record.update(score_run(prepared, raw, case_index))
             except UsageError:
                 raise  # the run cannot go on (its Dask scheduler is gone): no row, --resume
@@ -116,7 +117,7 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
 
 @contextmanager
 def _executor(scheduler, isolation, hidden, jobs, warm, kernel, submissions):
-    """Where submissions run: (execute(cells, plan, limits) -> RawRun, submissions at once).
+    """Where submissions run: (execute(cells, plan, limits, files) -> RawRun, submissions at once).
 
     Locally, a launcher with one slot per job; with ``scheduler``, a task per
     submission on a Dask cluster, its workers running the same launcher.
@@ -128,7 +129,8 @@ def _executor(scheduler, isolation, hidden, jobs, warm, kernel, submissions):
         return
     jobs = jobs or default_jobs(submissions)
     with choose(isolation, hidden=hidden, slots=jobs, warm=warm, kernel=kernel) as launcher:
-        yield (lambda cells, plan, limits: run_submission(cells, plan, limits, launcher)), jobs
+        yield (lambda cells, plan, limits, files: run_submission(cells, plan, limits, launcher,
+                                                                 files)), jobs
 
 
 def default_jobs(submissions: int) -> int:

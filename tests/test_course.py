@@ -145,3 +145,39 @@ def test_the_grader_imports_no_assignment():
             "course.load('a7_optimizers')\n"
             "assert 'assignments' not in sys.modules, 'imported'\n")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+A8 = PROJECT / "examples" / "assignments" / "a8_schedules"
+
+
+def test_the_third_assignment_grades_its_example_class(tmp_path):
+    out = tmp_path / "out"
+    result = run("grade", PROJECT / "examples" / "submissions" / "a8_schedules",
+                 "--assignment", A8, "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr
+    rows = _rows(out)
+    assert {s: (r["linear"], r["step"], r["score"]) for s, r in rows.items()} == {
+        "correct": ("4", "4", "8"), "mistake_no_floor": ("0", "4", "4"),
+        "mistake_smooth_steps": ("4", "0", "4"), "untouched": ("0", "0", "0")}
+    assert "the rate keeps falling after tau" in (out / "feedback" / "mistake_no_floor.md").read_text()
+    # The correct notebook read the shipped lr_finder.csv in the sandbox: no cell failed.
+    import json
+    record = next(json.loads(line) for line in (out / "journal.jsonl").read_text().splitlines()
+                  if json.loads(line)["student"] == "correct")
+    assert [c for c in record["cells"] if c["error"]] == []
+
+
+def test_the_third_assignment_bundle_ships_its_file_and_a_working_selfcheck(tmp_path, monkeypatch):
+    assert run("assign", A8, "--out", tmp_path).returncode == 0
+    student = tmp_path / "student"
+    assert (student / "lr_finder.csv").read_bytes() == (A8 / "lr_finder.csv").read_bytes()
+    monkeypatch.syspath_prepend(str(student))
+    sys.modules.pop("selfcheck", None)
+    try:
+        import selfcheck
+        spec = course.load(A8)
+        assert selfcheck.check("step_decay", dict(spec.reference))
+        wrong = next(m for m in spec.mistakes if m.function == "step_decay")
+        assert not selfcheck.check("step_decay", {"step_decay": wrong.impl})
+    finally:
+        sys.modules.pop("selfcheck", None)

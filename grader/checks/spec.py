@@ -74,6 +74,7 @@ class Assignment:
     mistakes: tuple = ()
     written: tuple = ()                  # Written answers, marked by hand
     functions: tuple = field(default=())  # what students implement, in notebook order
+    files: tuple = ()                    # paths in its folder the notebook reads; shipped
     folder: Path | None = field(default=None, compare=False)  # set by grader.course.load
 
     @property
