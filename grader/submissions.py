@@ -126,9 +126,12 @@ def _read_file(path, cap: int) -> bytes:
 
 
 def _strip_common_folder(entries: list) -> list:
-    """LMS downloads often wrap everything in one folder; look inside it."""
+    """Downloads are often wrapped in one folder; look inside it when it holds
+    folders only, or files an LMS named."""
     tops = {e.parts[0] for e in entries if e.parts}
-    if len(tops) == 1 and all(len(e.parts) > 2 for e in entries):
+    if len(tops) == 1 and all(len(e.parts) > 1 for e in entries) and (
+            all(len(e.parts) > 2 for e in entries)
+            or any(len(e.parts) == 2 and _identify(e.parts[1:], ())[3] for e in entries)):
         return [replace(e, parts=e.parts[1:]) for e in entries]
     return entries
 

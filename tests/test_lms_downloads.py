@@ -66,6 +66,19 @@ def test_a_canvas_download(tmp_path):
     assert "a7-1.ipynb" in subs["leeann_444"].problem
 
 
+def test_a_canvas_download_zipped_in_a_folder(tmp_path):
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "c.zip", "w") as zf:
+        for name in ["doejane_LATE_12345_67890_a7.ipynb", "smithbob_222_333_a7.ipynb"]:
+            zf.writestr(f"submissions/{name}", nb_bytes(CORRECT_A7))
+    assert sorted(s.student for s in discover(tmp_path / "c.zip")) == ["doejane_12345", "smithbob_222"]
+    with zipfile.ZipFile(tmp_path / "d.zip", "w") as zf:  # a student's folder of several stays one
+        for name in ["a7.ipynb", "b.ipynb"]:
+            zf.writestr(f"ann/{name}", nb_bytes(CORRECT_A7))
+    [ann] = discover(tmp_path / "d.zip")
+    assert ann.student == "ann" and "several" in ann.problem
+
+
 def test_a_moodle_download_in_folders_and_flat(tmp_path):
     folder = tmp_path / "moodle"
     for sub, files in {
