@@ -33,12 +33,20 @@ def open_zip(path, max_entries: int):
                              f"more than {max_entries} entries or {MAX_DIRECTORY_BYTES} bytes: "
                              "not a class download; unpack the part to grade")
         try:
-            archive, bad = zipfile.ZipFile(raw), set()
-        except UnicodeDecodeError:
-            patches, bad = _mask_bad_utf8(raw, end)
-            archive = zipfile.ZipFile(_Patched(raw, patches))
+            archive, bad = _open(raw, end)
+        except (NotImplementedError, ValueError, OverflowError, struct.error, EOFError) as exc:
+            raise zipfile.BadZipFile(f"{type(exc).__name__}: {exc}") from None  # a damaged directory
         with archive:
             yield archive, bad
+
+
+def _open(raw, end) -> tuple:
+    try:
+        return zipfile.ZipFile(raw), set()
+    except UnicodeDecodeError:
+        raw.seek(0)
+        patches, bad = _mask_bad_utf8(raw, end)
+        return zipfile.ZipFile(_Patched(raw, patches)), bad
 
 
 def entry_name(info: zipfile.ZipInfo, bad: set) -> str:

@@ -276,3 +276,31 @@ def test_distinct_never_merges_and_never_renames_a_unique_id():
     got = {s.origin: s.student for s in distinct(subs)}
     assert got["3"] == "a (2)" and got["5"] == "b"
     assert len({fold(s) for s in got.values()}) == 5
+
+
+@pytest.fixture(scope="module")
+def valid_zip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("zip") / "c.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in ("a.ipynb", "b/c.ipynb", "d\u00e9.ipynb"):
+            zf.writestr(name, NB * 3)
+    return path.read_bytes()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.booleans(), st.integers(min_value=0), st.integers(0, 255)),
+                min_size=1, max_size=8))
+def test_damaged_archives_give_rows_or_one_usage_error(tmp_path, valid_zip, changes):
+    """Bytes changed anywhere, mostly in the headers and directory at the end."""
+    from grader.errors import UsageError
+    data = bytearray(valid_zip)
+    for in_directory, at, byte in changes:
+        data[-1 - at % 260 if in_directory else at % len(data)] = byte
+    path = tmp_path / "damaged.zip"
+    path.write_bytes(bytes(data))
+    try:
+        subs = discover(path)
+    except UsageError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert_good_ids(subs)
