@@ -69,7 +69,7 @@ def discover(path: str | Path, budget: Budget = Budget()) -> list[Submission]:
             with archive.open_zip(path, budget.entries) as (zf, bad):
                 found = _submissions(_strip_common_folder(_zip_entries(zf, bad)), str(path), budget)
         elif path.is_file():
-            found = _submissions([_file_entry(path, (_text(os.fsencode(path.name)),))],
+            found = _submissions([_file_entry(path, _text(os.fsencode(path.name)))],
                                  str(path.parent), budget)
         else:
             found = _submissions(_folder_entries(path), str(path), budget)
@@ -100,13 +100,12 @@ def _folder_entries(root: Path) -> list[Entry]:
     for folder, _dirs, files in os.walk(os.fsencode(root)):
         for name in files:
             full = os.path.join(folder, name)
-            relative = os.path.relpath(full, os.fsencode(root))
-            out.append(_file_entry(full, _parts(_text(relative))))
+            out.append(_file_entry(full, _text(os.path.relpath(full, os.fsencode(root)))))
     return sorted(out, key=lambda e: e.shown)  # the same order on every file system
 
 
-def _file_entry(path, parts: tuple) -> Entry:
-    shown = _shown(_text(os.fsencode(path)))
+def _file_entry(path, relative: str) -> Entry:
+    parts, shown = _parts(relative), _shown(relative)
     try:
         info = os.lstat(path)
     except OSError as exc:
