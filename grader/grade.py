@@ -84,6 +84,8 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
             return record  # its student's files are written with the class's
         record = {"student": job.submission.student, **key, **source, "max_score": spec.max_score,
                   "origin": job.submission.origin,
+                  "name": job.submission.name or job.submission.student,
+                  "lms": job.submission.lms,
                   "answers": job.notebook.answers if job.notebook else {},
                   # what the student wrote, for the similarity finder in the report
                   "own_code": own_code(job.notebook.cells, given) if job.notebook else []}

@@ -20,6 +20,19 @@ class Notebook:
 
 
 def read_notebook(content: bytes) -> Notebook:
+    """The notebook in ``content``, or Unreadable saying why; never another error,
+    whatever the bytes (any depth, any value of any type anywhere)."""
+    try:
+        return _read(content)
+    except Unreadable:
+        raise
+    except RecursionError:
+        raise Unreadable("not a notebook we can read: its JSON is nested too deeply") from None
+    except Exception as exc:  # a shape nbformat did not foresee is this notebook's fault
+        raise Unreadable(f"not a notebook we can read: {type(exc).__name__}") from None
+
+
+def _read(content: bytes) -> Notebook:
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
@@ -33,18 +46,39 @@ def read_notebook(content: bytes) -> Notebook:
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
+    except RecursionError:
+        raise
     except Exception as exc:  # nbformat raises several kinds for malformed files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise Unreadable(f"not a valid notebook (nbformat {raw.get('nbformat')}): {first[:160]}") from None
-    meta = nb.metadata.get("grader", {}) if isinstance(nb.metadata.get("grader"), dict) else {}
-    cells = [c.source for c in nb.cells if c.cell_type == "code"]
+        raise Unreadable(f"not a valid notebook (nbformat {_short(raw.get('nbformat'))}): "
+                         f"{first[:160]}") from None
+    meta = _dict(_dict(nb.get("metadata")).get("grader"))
+    cells = [_text(c.get("source")) for c in nb.cells if c.get("cell_type") == "code"]
     answers = {}
     for cell in nb.cells:
-        name = cell.get("metadata", {}).get("grader", {}).get("answer") \
-            if isinstance(cell.get("metadata", {}).get("grader"), dict) else None
-        if cell.cell_type == "markdown" and isinstance(name, str):
-            answers[name] = cell.source
-    return Notebook(cells, meta.get("assignment"), meta.get("version"), answers)
+        name = _dict(_dict(cell.get("metadata")).get("grader")).get("answer")
+        if cell.get("cell_type") == "markdown" and isinstance(name, str):
+            answers[name] = _text(cell.get("source"))
+    return Notebook(cells, _str(meta.get("assignment")), _str(meta.get("version")), answers)
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _text(source) -> str:
+    """A cell's source: a string, or nbformat's list of lines; anything else is no code."""
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    return source if isinstance(source, str) else ""
+
+
+def _short(value) -> str:
+    return repr(value)[:20]
 
 
 def own_code(cells: list, template_cells: list) -> list:

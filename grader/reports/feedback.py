@@ -29,7 +29,7 @@ def write(spec, record, path) -> str:
 
 
 def render(spec, record) -> str:
-    out = [f"# {spec.title}: feedback for {plain(record['student'])}", "",
+    out = [f"# {spec.title}: feedback for {plain(record.get('name') or record['student'])}", "",
            f"**Score: {record['score']:g} / {record['max_score']:g}** (status: {record['status']})"]
     if record["reason"]:
         out += ["", f"> {plain(record['reason'])}"]

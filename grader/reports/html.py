@@ -230,6 +230,8 @@ def students_section(spec, records, pairs, files) -> str:
         marks = [(r.get("written") or {}).get(w.name, {}).get("points") for w in written]
         rows.append(
             f'<tr><td data-sort="{esc(r["student"])}">{student_link(r["student"], files)}'
+            + (f'<div class="small">{esc(r["name"])}</div>'
+               if r.get("name") and r["name"] != r["student"] else "")
             + (f'<div class="small muted">{esc("; ".join(mistakes))}</div>' if mistakes else "")
             + "</td>"
             f'<td class="status-{esc(r["status"])}">{esc(r["status"])}</td>'
