@@ -50,6 +50,8 @@ class Launcher:
     isolation = "none"
     own_user = False  # True when the worker runs as a user of its own (process limits hold)
     memory_cap = ""  # what caps a submission's memory as a whole: see ``confine``
+    #: The cgroup memory caps to use where the machine allows; () forces the watchdog.
+    caps = (cgroups.V2, cgroups.V1)
     tree = monitor = None
 
     def __enter__(self):
@@ -58,8 +60,8 @@ class Launcher:
     def __exit__(self, *exc):
         return False
 
-    def _open_cgroups(self, allow=(cgroups.V2, cgroups.V1)) -> None:
-        self.tree, self.monitor = cgroups.Tree.open(allow), cgroups.Monitor()
+    def _open_cgroups(self) -> None:
+        self.tree, self.monitor = cgroups.Tree.open(self.caps), cgroups.Monitor()
         self.memory_cap = self.tree.memory
 
     def _close_cgroups(self) -> None:
