@@ -116,4 +116,4 @@ def score_run(prepared: list, raw, case_index: list) -> dict:
             "score": round(sum(questions.values()), 6), "questions": questions,
             "checks": [as_dict(c) for c in checks], "cells": raw.cells,
             "output": raw.output[-4000:], "seconds": round(raw.seconds, 3),
-            "isolation": raw.isolation}
+            "isolation": raw.isolation, "memory_cap": raw.memory_cap}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import subprocess
 
+from grader.execute import cgroups
 from grader.execute.launcher import BwrapLauncher, Launcher
 
 
@@ -22,6 +23,10 @@ class ForkServerLauncher(BwrapLauncher):
     send each child). A submission that has to be stopped (timeout, garbage)
     takes its slot's server with it, and a fresh one starts for the next
     submission.
+
+    Cgroups: the server runs in ``slot-<uid>/server`` (its warm memory is not
+    the student's); each child moves itself into ``slot-<uid>/run``, made
+    fresh for each submission, before it drops to the slot's user.
     """
 
     isolation = "bubblewrap, warm fork server"
@@ -32,6 +37,7 @@ class ForkServerLauncher(BwrapLauncher):
         self.servers: dict = {}
         self.starting: set = set()  # uids whose server has not said it is ready yet
         self.loaded: dict = {}  # uid -> the programs frame its server holds
+        self.server_pids: dict = {}  # uid -> the pids of its ready server (not a submission's)
 
     def _enter(self):
         super()._enter()
@@ -49,8 +55,11 @@ class ForkServerLauncher(BwrapLauncher):
 
     def start(self, programs: bytes = b""):
         uid = self.uids.get()
+        group = None
         try:
             control = self._server(uid)
+            # The child joins it (as root in the sandbox, hence only when we are root).
+            group = self._group(f"slot-{uid}/run") if self.own_user else cgroups.Group([], "")
             if programs and self.loaded.get(uid) != programs:
                 control.sendall(b"P" + programs)
                 self.loaded[uid] = programs
@@ -59,9 +68,11 @@ class ForkServerLauncher(BwrapLauncher):
             theirs.close()
         except OSError:
             self._kill(uid)
+            if group is not None:
+                group.remove()
             self.uids.put(uid)
             raise
-        return _Forked(uid, ours, preloaded=bool(programs))
+        return _Forked(uid, ours, group, preloaded=bool(programs))
 
     def stop(self, proc, finished=True):
         if not finished:
@@ -69,7 +80,15 @@ class ForkServerLauncher(BwrapLauncher):
         proc.close()
         if finished and not self._ready(proc.uid, timeout=5.0):
             self._kill(proc.uid)
+        self._end(proc)
         self.uids.put(proc.uid)
+
+    def _members(self, proc):
+        if self.own_user:  # the server is root: the slot's user runs the submission only
+            return lambda: cgroups.processes_of_user(proc.uid)
+        server, _ = self.servers.get(proc.uid, (None, None))
+        warm = self.server_pids.get(proc.uid, set())
+        return lambda: (cgroups.process_tree(server.pid) - warm) if server else set()
 
     def _server(self, uid):
         if uid not in self.servers:
@@ -79,6 +98,7 @@ class ForkServerLauncher(BwrapLauncher):
             if not self._ready(uid, self.READY_TIMEOUT):
                 self._kill(uid)
                 raise OSError("the fork server did not start")
+            self.server_pids[uid] = cgroups.process_tree(self.servers[uid][0].pid)
         return self.servers[uid][1]
 
     def _spawn(self, uid):
@@ -86,10 +106,12 @@ class ForkServerLauncher(BwrapLauncher):
         # The server keeps root inside the sandbox (it only runs our code) and
         # each child drops to the slot's user: students cannot signal it.
         user = str(uid) if self.own_user else ""
+        group = self._group(f"slot-{uid}/server")
+        slots = [path.parent for _, path in group.dirs] if self.own_user else []
         try:
             server = subprocess.Popen(
-                self.argv(uid, "harness.zygote", str(theirs.fileno()), user,
-                          drop=not self.own_user),
+                group.join_argv(self.argv(uid, "harness.zygote", str(theirs.fileno()), user,
+                                          drop=not self.own_user, cgroups_in=slots)),
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         except BaseException:
@@ -111,18 +133,21 @@ class ForkServerLauncher(BwrapLauncher):
     def _kill(self, uid):
         self.loaded.pop(uid, None)
         self.starting.discard(uid)
+        self.server_pids.pop(uid, None)
         server, control = self.servers.pop(uid, (None, None))
         if server is not None:
             control.close()
             Launcher.stop(self, server)
+        if self.tree is not None:
+            self.tree.group(f"slot-{uid}/server").kill()
 
 
 class _Forked:
     """The grader's end of one forked worker: one socket as its stdin and stdout
     (the session reads and writes the file descriptor itself)."""
 
-    def __init__(self, uid, sock, preloaded=False):
-        self.uid, self.sock, self.preloaded = uid, sock, preloaded
+    def __init__(self, uid, sock, group, preloaded=False):
+        self.uid, self.sock, self.group, self.preloaded = uid, sock, group, preloaded
         self.stdin = self.stdout = sock
 
     def close(self):

@@ -14,12 +14,18 @@ process limits hold; the worker's code is a copy of ``grader/harness`` only.
 ``LocalLauncher`` is the fallback: a plain child process in its own session.
 ``fork_server.ForkServerLauncher`` forks each worker from a warm process in
 the sandbox instead of starting one.
-In both, the worker applies the resource limits to itself before any
-student code runs.
+In both, the worker applies the resource limits and the seccomp filter
+(``harness.seccomp``) to itself before any student code runs.
+
+Each submission runs in a cgroup of its own where one can be made
+(``cgroups``): its memory is capped as a whole and everything it started is
+killed when it ends; else a watchdog sums its processes' resident memory.
+``memory_cap`` names which, and each result records it.
 """
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
 import queue
 import shutil
@@ -31,6 +37,7 @@ from pathlib import Path
 
 import grader
 from grader.errors import UsageError
+from grader.execute import cgroups
 
 HARNESS = Path(grader.__file__).parent / "harness"
 PROJECT = Path(grader.__file__).resolve().parent.parent
@@ -42,12 +49,67 @@ THREADS_1 = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREA
 class Launcher:
     isolation = "none"
     own_user = False  # True when the worker runs as a user of its own (process limits hold)
+    memory_cap = ""  # what caps a submission's memory as a whole: see ``confine``
+    #: The cgroup memory caps to use where the machine allows; () forces the watchdog.
+    caps = (cgroups.V2, cgroups.V1)
+    tree = monitor = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         return False
+
+    def _open_cgroups(self) -> None:
+        self.tree, self.monitor = cgroups.Tree.open(self.caps), cgroups.Monitor()
+        self.memory_cap = self.tree.memory
+
+    def _close_cgroups(self) -> None:
+        if self.monitor is not None:
+            self.monitor.close()
+        if self.tree is not None:
+            self.tree.close()  # kills whatever is left in any of the run's groups
+        self.tree = self.monitor = None
+
+    def _group(self, name: str) -> cgroups.Group:
+        group = self.tree.group(name) if self.tree is not None else cgroups.Group([], "")
+        group.create()
+        return group
+
+    def confine(self, proc, memory: int) -> str:
+        """Cap the memory of everything the submission ``proc`` runs at ``memory``
+        bytes, before it is given any work; which cap is in force:
+        "cgroup v2", "cgroup v1", "watchdog" (resident memory summed), or ""."""
+        group = getattr(proc, "group", None)
+        if self.monitor is None or group is None:
+            return ""
+        if self.memory_cap in (cgroups.V1, cgroups.V2) and group.limit(memory):
+            self.monitor.watch(proc, group, memory)
+            return self.memory_cap
+        self.monitor.watch(proc, group, memory, self._members(proc))
+        return cgroups.WATCHDOG
+
+    def _members(self, proc):
+        """For the watchdog: a function giving the pids of ``proc``'s submission."""
+        return lambda: cgroups.process_tree(proc.pid)
+
+    def over_memory(self, proc) -> bool:
+        """Whether the submission ``proc`` ran was ended for going over its memory cap."""
+        if getattr(proc, "over", False):
+            return True
+        group = getattr(proc, "group", None)
+        return bool(self.monitor and self.monitor.over(proc)) or \
+            bool(group is not None and group.oom_killed())
+
+    def _end(self, proc) -> None:
+        """Kill everything of the submission, note whether it went over, drop its group."""
+        group = getattr(proc, "group", None)
+        if group is None:
+            return
+        group.kill()
+        over = self.monitor.forget(proc) if self.monitor is not None else False
+        proc.over = over or group.oom_killed()
+        group.remove()
 
     def start(self, programs: bytes = b"") -> subprocess.Popen:
         """A running worker. ``programs``: the class's programs frame, which a
@@ -73,20 +135,35 @@ class LocalLauncher(Launcher):
 
     def __init__(self, module: str = "harness.worker"):
         self.module = f"grader.{module}"
+        self.count = itertools.count()
+
+    def __enter__(self):
+        self._open_cgroups()
+        return self
+
+    def __exit__(self, *exc):
+        self._close_cgroups()
+        return False
 
     def start(self, programs: bytes = b"") -> subprocess.Popen:
         workdir = tempfile.mkdtemp(prefix="grader-")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY", "JUPYTER"))}
         env.update(THREADS_1, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", HOME=workdir)
-        proc = subprocess.Popen([sys.executable, "-m", self.module],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, cwd=workdir, env=env,
-                                start_new_session=True)
-        proc.workdir = workdir
+        group = self._group(f"run-{next(self.count)}")
+        try:
+            proc = subprocess.Popen(group.join_argv([sys.executable, "-m", self.module]),
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL, cwd=workdir, env=env,
+                                    start_new_session=True)
+        except BaseException:
+            group.remove()
+            raise
+        proc.workdir, proc.group = workdir, group
         return proc
 
     def stop(self, proc, finished=True):
         super().stop(proc)
+        self._end(proc)
         shutil.rmtree(proc.workdir, ignore_errors=True)
 
 
@@ -131,9 +208,11 @@ class BwrapLauncher(Launcher):
             (self.root / "mpl").mkdir()
             shutil.copy(fonts, self.root / "mpl" / fonts.name)
         os.chmod(self.root, 0o755)
+        self._open_cgroups()
         return self
 
     def __exit__(self, *exc):
+        self._close_cgroups()
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
         for _, fd in self.claims:
@@ -142,15 +221,20 @@ class BwrapLauncher(Launcher):
         return False
 
     def argv(self, uid: int, module: str | None = None, *extra: str,
-             drop: bool = True) -> list[str]:
+             drop: bool = True, cgroups_in: list = ()) -> list[str]:
+        """``cgroups_in``: cgroup dirs bound writable at /run/cgroup/<n>, for a
+        fork server to place each child in (then no cgroup namespace: v2 lets no
+        process move another to a cgroup outside its namespace)."""
         module = module or self.module
         # The private /tmp first: a project (and its .venv) kept under /tmp is
         # then bound on top of it instead of being covered by it.
         args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-                "--unshare-cgroup-try", "--die-with-parent", "--new-session",
-                "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", "/tmp",
+                *([] if cgroups_in else ["--unshare-cgroup-try"]), "--die-with-parent",
+                "--new-session", "--perms", "1777", "--size", str(self.tmp_size), "--tmpfs", "/tmp",
                 *self.view(), "--dev", "/dev", "--proc", "/proc", "--perms", "0755", "--dir", "/run",
                 "--ro-bind", str(self.root), "/run/grader", "--chdir", "/tmp", "--clearenv"]
+        for n, path in enumerate(cgroups_in):
+            args += ["--bind", str(path), f"/run/cgroup/{n}"]
         env = dict(THREADS_1, HOME="/tmp", MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
                    PATH="/usr/local/bin:/usr/bin:/bin", LANG="C.UTF-8", MPLCONFIGDIR="/tmp/.mpl")
         for key, value in env.items():
@@ -189,17 +273,25 @@ class BwrapLauncher(Launcher):
     def start(self, programs: bytes = b"") -> subprocess.Popen:
         uid = self.uids.get()
         try:
-            proc = subprocess.Popen(self.argv(uid), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL, start_new_session=True)
+            group = self._group(f"slot-{uid}/run")
+            proc = subprocess.Popen(group.join_argv(self.argv(uid)), stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                    start_new_session=True)
         except BaseException:
             self.uids.put(uid)  # else the slot is lost and later submissions wait forever
             raise
-        proc.uid = uid
+        proc.uid, proc.group = uid, group
         return proc
 
     def stop(self, proc, finished=True):
         super().stop(proc)  # bwrap's death ends its PID namespace, detached children included
+        self._end(proc)
         self.uids.put(proc.uid)
+
+    def _members(self, proc):
+        if self.own_user:  # the slot's user runs this submission only
+            return lambda: cgroups.processes_of_user(proc.uid)
+        return super()._members(proc)
 
 
 def matplotlib_font_cache() -> Path | None:

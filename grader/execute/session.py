@@ -53,6 +53,7 @@ class RawRun:
     output: str = ""
     seconds: float = 0.0
     isolation: str = ""
+    memory_cap: str = ""  # what capped the submission's memory as a whole (launcher.confine)
 
 
 def run_submission(cells: list, programs: list, limits: Limits, launcher,
@@ -66,11 +67,15 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher,
     programs_frame = _programs_frame(programs)
     proc = launcher.start(programs_frame)
     try:
+        run.memory_cap = launcher.confine(proc, limits.memory)
         frames = Frames(proc.stdout, limits.result_limit)
         _converse(proc, launcher, frames, cells, programs, limits, run, start, programs_frame,
                   files or {})
     finally:
         launcher.stop(proc, finished=run.status in (STATUS_OK, STATUS_CRASHED, STATUS_MEMORY))
+    if run.status == STATUS_CRASHED and launcher.over_memory(proc):
+        _fail(run, STATUS_MEMORY, f"the notebook's processes together went over the memory "
+                                  f"limit ({limits.memory / 2 ** 30:g} GiB) and were ended")
     run.seconds = time.monotonic() - start
     return run
 

@@ -20,6 +20,7 @@ import builtins
 import inspect
 import io
 import os
+import platform
 import re
 import resource
 import shutil
@@ -52,7 +53,7 @@ import matplotlib  # noqa: E402,F401
 import numpy  # noqa: E402,F401
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 
-from . import programs, wire  # noqa: E402
+from . import programs, seccomp, wire  # noqa: E402
 
 FRAME_LIMIT = 64 * 2 ** 20
 PROGRAMS: list | None = None  # set in a fork server, before any child exists
@@ -178,7 +179,9 @@ def place_files(files: dict) -> None:
 
 
 def apply_limits(job: dict) -> None:
-    """Hard limits on this process and its children, before any student code runs."""
+    """Hard limits on this process and its children, before any student code runs:
+    rlimits (the address space one a per-process backstop behind the
+    submission's cgroup), and the seccomp filter."""
     limits = {resource.RLIMIT_AS: job.get("memory"), resource.RLIMIT_CPU: job.get("cpu_seconds"),
               resource.RLIMIT_NPROC: job.get("processes"), resource.RLIMIT_FSIZE: job.get("file_size"),
               resource.RLIMIT_CORE: 0}
@@ -188,6 +191,8 @@ def apply_limits(job: dict) -> None:
                 resource.setrlimit(which, (int(value), int(value)))
             except (ValueError, OSError):
                 pass  # already lower than asked
+    if platform.machine() in seccomp.SYSCALLS:
+        seccomp.install()  # OSError ends the worker before any student code runs
 
 
 def _out_of_memory(send, where: str) -> None:

@@ -2,12 +2,16 @@
 
 It imports numpy, IPython and matplotlib and builds the IPython shell once,
 then forks one child per submission; the child runs ``worker.main`` over a
-socket the grader passed in. Between submissions it kills every process the
-child left behind (all of the slot's user, which only this sandbox runs)
-and empties /tmp, so nothing of one submission survives into the next.
-Started as root inside the sandbox, it drops each child to the slot's
-unprivileged user (second argument) with no_new_privs set, so a child can
-neither signal nor ptrace the server; it is also made non-dumpable.
+socket the grader passed in. Each child gets an IPC namespace of its own
+(SysV shared memory, semaphores, message queues, POSIX message queues: gone
+with it) and moves itself into the submission's cgroup, which the grader
+made under /run/cgroup/<n>/run. Between submissions the server kills every
+process the child left behind (all of the slot's user, which only this
+sandbox runs) and empties /tmp and /dev/shm, so nothing of one submission
+survives into the next. Started as root inside the sandbox, it drops each
+child to the slot's unprivileged user (second argument) with no_new_privs
+set, so a child can neither signal nor ptrace the server; it is also made
+non-dumpable. The child's seccomp filter comes with the worker's limits.
 
 Control socket (fd given as the first argument): the server writes b"R"
 when ready; the grader sends b"G" with the submission's socket attached,
@@ -28,6 +32,8 @@ import tempfile
 from . import wire, worker
 
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+CLONE_NEWIPC, CLONE_NEWUSER = 0x08000000, 0x10000000
+CGROUPS = "/run/cgroup"
 
 
 def main() -> None:
@@ -35,7 +41,7 @@ def main() -> None:
     user = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] else None
     _silence()
     worker.warm()
-    libc = ctypes.CDLL(None)
+    libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     # Keep the collector off the warm objects, so that children do not copy
     # the pages it would touch (copy-on-write): much cheaper forks.
@@ -70,7 +76,9 @@ def _preload(control) -> None:
 def _child(control, fd, user, libc) -> None:
     try:
         control.close()
+        _fresh_ipc(libc, strict=user is not None)
         if user is not None:
+            _join_cgroup()
             if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
                 raise OSError("no_new_privs could not be set")
             os.setgroups([])
@@ -85,6 +93,24 @@ def _child(control, fd, user, libc) -> None:
         worker.main()
     finally:
         os._exit(1)
+
+
+def _fresh_ipc(libc, strict: bool) -> None:
+    """An IPC namespace of the child's own: as root, or in a user namespace of
+    its own where the machine allows one (``strict``: root must get one)."""
+    if libc.unshare(CLONE_NEWIPC) == 0:
+        return
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWIPC) != 0 and strict:
+        raise OSError(ctypes.get_errno(), "no IPC namespace of its own")
+
+
+def _join_cgroup() -> None:
+    """Into the submission's cgroup in each hierarchy (there when the grader made one)."""
+    if not os.path.isdir(CGROUPS):
+        return
+    for name in os.listdir(CGROUPS):
+        with open(os.path.join(CGROUPS, name, "run", "cgroup.procs"), "w") as f:
+            f.write("0")
 
 
 def _sweep() -> None:
