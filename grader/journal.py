@@ -6,12 +6,16 @@ with the operating system; only a power cut could lose the last lines, which
 ``--resume`` then grades again); ``--resume``
 reuses records whose content hash and versions still match. Reports are
 always built from the journal, so a resumed run writes the same files.
+Every record is cut to the caps of ``grader.bounds`` when written and when
+read, so no line grows with what a notebook prints or sends.
 """
 from __future__ import annotations
 
 import json
 import threading
 from pathlib import Path
+
+from grader.bounds import bounded
 
 NAME = "journal.jsonl"
 INTERNAL = "internal grader error"
@@ -24,9 +28,11 @@ class Journal:
         if resume and self.path.exists():
             for line in self.path.read_text(encoding="utf-8").splitlines():
                 try:
-                    record = json.loads(line)
-                except ValueError:
+                    record = bounded(json.loads(line))
+                except (ValueError, AttributeError, RecursionError):
                     continue  # a line cut short by a kill
+                if not isinstance(record.get("student"), str):
+                    continue
                 self.records[record["student"]] = record
         elif self.path.exists():
             self.path.unlink()
@@ -41,7 +47,7 @@ class Journal:
 
     def append(self, record: dict) -> dict:
         """Write ``record``; returns it as the journal holds it (as read back later)."""
-        line = json.dumps(record, sort_keys=True, default=_plain) + "\n"
+        line = json.dumps(bounded(record), sort_keys=True, default=_plain) + "\n"
         stored = json.loads(line)
         with self._lock:
             with open(self.path, "a", encoding="utf-8") as f:

@@ -3,9 +3,16 @@
 Every verdict is computed here, in the grader's process, from plain data
 the student's process returned. A failed check is compared with the
 catalogued mistakes of its function to name what went wrong.
+
+A failed hidden check says only which kind of failure it was, in words
+fixed here (``HIDDEN_KINDS``): no message from the run, no expected or got
+values, no relative error. Its inputs are secret, and anything the student's
+function says about them could carry them out of one submission into the next.
 """
 from __future__ import annotations
 
+import builtins
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,11 +47,68 @@ def judge_check(prep, results: list) -> CheckResult:
                          not failed, check.public, rel, failed[0].message if failed else "")
     if failed:
         result.diagnosis = diagnose(prep, results)
+        k = next(i for i, v in enumerate(verdicts) if not v.passed)
         if check.public:
-            k = next(i for i, v in enumerate(verdicts) if not v.passed)
             result.detail = f"expected {_short(prep.expected[k].get('out'))}, " \
                             f"got {_short(results[k].get('out', results[k].get('error')))}"
+        else:
+            result.message = hidden_kind(check.compare["kind"], results[k], verdicts[k])
+    if not check.public:
+        result.rel_err = None
     return result
+
+
+# -- what a hidden check may say -------------------------------------------------
+
+_ERRORS = sorted(name for name, value in vars(builtins).items()
+                 if isinstance(value, type) and issubclass(value, BaseException))
+#: Kinds of failure of a result the student's function returned, by how the
+#: comparator's own message starts (where: "result" or "result[i]...").
+_RETURNED = [(re.compile(r"result(\[\d+\])*: expected a tuple"), "wrong number of values returned"),
+             (re.compile(r"result(\[\d+\])*: expected a numeric"), "wrong type of result"),
+             (re.compile(r"result(\[\d+\])*: expected shape"), "wrong shape"),
+             (re.compile(r"result(\[\d+\])*: expected dtype"), "wrong dtype"),
+             (re.compile(r"result(\[\d+\])*: (contains|differs in its) NaN"), "NaN or infinity"),
+             (re.compile(r"result(\[\d+\])*: relative error"), "wrong values"),
+             (re.compile(r"modified its input"), "changed its inputs in place"),
+             (re.compile(r"grad_fn was given"), "gave grad_fn too many rows at once"),
+             (re.compile(r"the reference itself failed"), "the reference failed (a grader fault)")]
+_BY_COMPARATOR = {"equal": "wrong value", "raises": "did not raise the expected exception",
+                  "partition": "wrong batches"}
+WRONG = "wrong result"
+NOT_RUN = "not run"
+NOT_DEFINED = "the function is not defined"
+RAISED = "raised an exception"
+#: Every message a failed hidden check can have.
+HIDDEN_KINDS = frozenset(
+    [k for _, k in _RETURNED] + list(_BY_COMPARATOR.values())
+    + [WRONG, NOT_RUN, NOT_DEFINED, RAISED] + [f"{RAISED} ({e})" for e in _ERRORS]
+    + [f"{NOT_RUN} ({s})" for s in ("timeout", "error", "memory", "unreadable", "wrong-assignment")])
+
+
+def hidden_kind(comparator: str, got, verdict) -> str:
+    """A fixed description of why a hidden case failed, from ``HIDDEN_KINDS``."""
+    if not isinstance(got, dict) or not got.get("ok"):
+        kind = got.get("exc_type") if isinstance(got, dict) else None
+        if kind == "Missing":
+            return NOT_DEFINED
+        return f"{RAISED} ({kind})" if kind in _ERRORS else RAISED
+    message = verdict.message if isinstance(verdict.message, str) else ""
+    for pattern, kind in _RETURNED:
+        if pattern.match(message):
+            return kind
+    return _BY_COMPARATOR.get(comparator, WRONG)
+
+
+def shown(check: dict) -> dict:
+    """The check as a report may show it: a hidden check keeps only a message
+    from ``HIDDEN_KINDS``, with no detail and no relative error, whatever the
+    record holds. Every renderer reads checks through this."""
+    if check.get("public", False) is True:
+        return check
+    message = check.get("message")
+    return dict(check, message=message if message in HIDDEN_KINDS or not message else WRONG,
+                detail="", rel_err=None)
 
 
 #: The longest expected/got text of a failed public check.
@@ -79,8 +143,11 @@ def diagnose(prep, results: list) -> list:
             if same_as(prep.check.compare, results, outputs, prep.programs)]
 
 
-def not_run(prep, reason: str) -> CheckResult:
+def not_run(prep, reason: str, status: str = "") -> CheckResult:
+    """``status``: the record's, which a hidden check's message names instead of the reason."""
     check = prep.check
+    if not check.public:
+        reason = f"{NOT_RUN} ({status})" if f"{NOT_RUN} ({status})" in HIDDEN_KINDS else NOT_RUN
     return CheckResult(check.name, prep.question.name, check.function, 0.0, float(check.points),
                        False, check.public, None, reason)
 
@@ -106,7 +173,8 @@ def score_run(prepared: list, raw, case_index: list) -> dict:
     for prep, positions in zip(prepared, case_index):
         results = [raw.results.get(k) for k in positions]
         if any(r is None for r in results):
-            checks.append(not_run(prep, f"not run: {raw.reason}"))
+            checks.append(not_run(prep, f"not run: {raw.reason}",
+                                  STATUS_OF_RUN.get(raw.status, "error")))
         else:
             checks.append(judge_check(prep, results))
     questions: dict = {}

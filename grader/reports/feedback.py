@@ -1,24 +1,33 @@
 """feedback/<student>.md: what passed, what failed, why, and what to fix.
 
-Text from records (ids, messages, hints such as ``rho1**t``) is escaped so that
-Markdown shows it as written; the HTML report renders this same Markdown.
+Every text from a record (ids, messages, hints such as ``rho1**t``, cell
+errors, comments) goes through ``plain``, and only ever inside a line that
+this module starts: its line breaks are folded and every ASCII punctuation
+character is backslash-escaped (CommonMark lets any be), so it renders as
+inline text, as written, within its own paragraph or list item: never a
+heading, list, table, quote, code span, link, entity or HTML. Checks are read
+through ``scoring.shown``, so a hidden check shows only the kind of its
+failure. The HTML report renders this same Markdown.
 """
 import functools
 import re
 
 from grader.reports import files
+from grader.scoring import shown
 
-_SPECIAL = re.compile(r"[\\`*\[\]<~]|(?<!\w)_|_(?!\w)")
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+_BREAKS = re.compile(r"\r\n|[\r\n]")
+FOLDED = " \u23ce "   # where a line break was
 
 
 def plain(value) -> str:
-    """Text that Markdown shows as it is: no emphasis, links or code from it."""
-    return _escaped(str(value))
+    """Inline Markdown that shows ``value`` as written, on one line."""
+    return _escaped(value if isinstance(value, str) else str(value))
 
 
 @functools.lru_cache(maxsize=4096)  # a class repeats its check names, messages and hints
 def _escaped(text: str) -> str:
-    return _SPECIAL.sub(r"\\\g<0>", text)
+    return _PUNCTUATION.sub(r"\\\g<0>", _BREAKS.sub(FOLDED, text))
 
 
 def write(spec, record, path) -> str:
@@ -34,7 +43,7 @@ def render(spec, record) -> str:
     if record["reason"]:
         out += ["", f"> {plain(record['reason'])}"]
     by_question: dict = {}
-    for c in record["checks"]:
+    for c in map(shown, record["checks"]):
         by_question.setdefault(c["question"], []).append(c)
     for q in spec.questions:
         checks = by_question.get(q.name, [])
@@ -49,8 +58,7 @@ def render(spec, record) -> str:
         out += ["", "## Cells that raised an error", ""]
         for c in errors:
             e = c["error"]
-            out.append(f"- cell {c['index'] + 1}: `{e['message']}`" +
-                       (f" ({plain('; '.join(e['where']))})" if e.get("where") else ""))
+            out.append(f"- {_cell_error(c)}")
     out += ["", "Hidden checks use inputs you have not seen; the self-check in the notebook "
                 "runs only the public ones.", ""]
     return "\n".join(out)
@@ -69,9 +77,21 @@ def _check_lines(c):
     return lines
 
 
+def _cell_error(cell) -> str:
+    """One cell's error; its fields come from the student's process."""
+    e = cell["error"]
+    index = cell.get("index")
+    where = e.get("where") if isinstance(e, dict) else None
+    text = f"cell {index + 1}" if isinstance(index, int) else "a cell"
+    text += f": {plain(e.get('message', '') if isinstance(e, dict) else e)}"
+    if where:
+        text += f" ({plain('; '.join(map(str, where)) if isinstance(where, list) else where)})"
+    return text
+
+
 def _written_lines(w):
     got = "not marked yet" if w["points"] is None else f"{w['points']:g}/{w['max_points']:g}"
-    lines = [f"- {w['title']}: {got}"]
+    lines = [f"- {plain(w['title'])}: {got}"]
     if w["comment"]:
-        lines.append(f"  - {w['comment']}")
+        lines.append(f"  - {plain(w['comment'])}")
     return lines

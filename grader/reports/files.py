@@ -11,3 +11,21 @@ TEXT = {"encoding": "utf-8", "errors": "backslashreplace"}  # open()'s arguments
 
 def save(path: Path, text: str) -> None:
     path.write_text(text, **TEXT)
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's
+# CSV injection list); "'" is there so that a cell that begins with it is told
+# apart from one the prefix was put on.
+_FORMULA = frozenset("=+-@\t\r\n'")
+
+
+def csv_cell(value) -> str:
+    """A text cell of a CSV file we write: prefixed with "'" when its first
+    character that is not a space would start a formula."""
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text.lstrip(" ")[:1] in _FORMULA else text
+
+
+def csv_value(cell: str) -> str:
+    """The text ``csv_cell`` was given: the inverse, for our readers of our CSVs."""
+    return cell[1:] if cell.startswith("'") else cell

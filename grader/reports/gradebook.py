@@ -2,9 +2,11 @@
 
 After the automatic questions, one column per written question: its points
 once the tutor's marks are merged (``grader report OUT --manual FILE``),
-empty while not marked."""
+empty while not marked. Text cells go through ``files.csv_cell`` (no cell a
+spreadsheet would run as a formula) and are cut to ``bounds.MESSAGE``."""
 import csv
 
+from grader import bounds
 from grader.reports import files
 
 FIXED = ["student", "assignment", "score", "max_score", "status", "reason"]
@@ -16,10 +18,11 @@ def write(spec, records, path):
     written = [w.name for w in spec.written]
     with open(path, "w", newline="", **files.TEXT) as f:
         writer = csv.writer(f)
-        writer.writerow(FIXED + questions + written)
+        writer.writerow([files.csv_cell(h) for h in FIXED + questions + written])
         for r in records:
-            writer.writerow([r["student"], r["assignment"], number(r["score"]),
-                             number(r["max_score"]), r["status"], r["reason"]]
+            writer.writerow([_text(r["student"]), _text(r["assignment"]), number(r["score"]),
+                             number(r["max_score"]), _text(r["status"]),
+                             _text(bounds.cut(r["reason"], bounds.MESSAGE))]
                             + [number(r["questions"].get(q, 0.0)) for q in questions]
                             + [written_points(r, w) for w in written])
 
@@ -31,3 +34,7 @@ def written_points(record, name) -> str:
 
 def number(x) -> str:
     return f"{float(x):g}"
+
+
+def _text(value) -> str:
+    return files.csv_cell(value)

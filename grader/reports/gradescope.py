@@ -1,7 +1,18 @@
-"""results/<student>.json in Gradescope's autograder results format."""
+"""results/<student>.json in Gradescope's autograder results format.
+
+Every text goes through ``_text``: cut to a cap and with lone surrogates
+(which strict JSON parsers refuse) replaced, so the file is valid JSON of a
+bounded size; json.dumps escapes the rest. Checks are read through
+``scoring.shown``: a hidden check shows only the kind of its failure.
+"""
 import json
+import re
+
+from grader import bounds
+from grader.scoring import shown
 
 VISIBILITY = {True: "visible", False: "after_published"}
+OUTPUT = 4 * bounds.MESSAGE   # one test's output
 
 
 def write(record, path):
@@ -10,14 +21,14 @@ def write(record, path):
 
 
 def to_results(record) -> dict:
-    tests = [{"name": c["name"], "score": c["points"], "max_score": c["max_points"],
+    tests = [{"name": _text(c["name"]), "score": c["points"], "max_score": c["max_points"],
               "status": "passed" if c["passed"] else "failed",
-              "output": check_output(c), "visibility": VISIBILITY[c["public"]]}
-             for c in record["checks"]]
+              "output": _text(check_output(c), OUTPUT), "visibility": VISIBILITY[c["public"] is True]}
+             for c in map(shown, record["checks"])]
     tests += [written_test(w) for w in record.get("written", {}).values()]
     summary = f"Status: {record['status']}" + (f" ({record['reason']})" if record["reason"] else "")
-    return {"score": record["score"], "execution_time": record["seconds"], "output": summary,
-            "tests": tests}
+    return {"score": record["score"], "execution_time": record["seconds"],
+            "output": _text(summary, OUTPUT), "tests": tests}
 
 
 def check_output(c) -> str:
@@ -34,5 +45,12 @@ def written_test(w) -> dict:
         output = "not marked yet" + (f": {w['comment']}" if w["comment"] else "")
     else:
         output = w["comment"]
-    return {"name": f"written: {w['title']}", "score": w["points"] or 0.0,
-            "max_score": w["max_points"], "output": output, "visibility": "visible"}
+    return {"name": _text(f"written: {w['title']}"), "score": w["points"] or 0.0,
+            "max_score": w["max_points"], "output": _text(output, OUTPUT), "visibility": "visible"}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value, limit: int = bounds.OTHER) -> str:
+    return _SURROGATE.sub("\ufffd", bounds.cut(value, limit))

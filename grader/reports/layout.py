@@ -143,7 +143,10 @@ mark { background: #ffe08a; color: inherit; padding: 0 1px; border-radius: 2px; 
 }
 """.strip()
 
-_MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").disable("image")
+# No raw HTML, images or links: a notebook's Markdown shows its text, never a
+# request or a place to click.
+_MD = (MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+       .disable(["image", "link", "autolink"]))
 
 
 def esc(value) -> str:
@@ -156,7 +159,7 @@ def href(*parts: str) -> str:
 
 
 def markdown(text: str) -> str:
-    """Markdown as HTML; raw HTML in the text is shown as text, images as their text."""
+    """Markdown as HTML; raw HTML, images and links in the text are shown as text."""
     return _MD.render(text or "")
 
 

@@ -5,7 +5,9 @@ question (``student, question, points, comment``), points and comments empty.
 The tutor fills in what they have marked; ``grader report OUT --manual FILE``
 reads it, and only when every line is valid merges it: a file with any problem
 is refused whole, each problem named with its line. An empty ``points`` cell
-means "not marked yet".
+means "not marked yet". Cells of ids and question names are written through
+``files.csv_cell`` (no formula for a spreadsheet to run) and read back through
+``files.csv_value``, so every id comes back as it was.
 
 Merged records get ``record["written"]`` (per written question: title, points
 or None, max_points, comment); their score includes the written points and
@@ -44,7 +46,7 @@ def write_template(spec, records, path: Path) -> bool:
     writer.writerow(COLUMNS)
     for r in records:
         for w in spec.written:
-            writer.writerow([r["student"], w.name, "", ""])
+            writer.writerow([files.csv_cell(r["student"]), files.csv_cell(w.name), "", ""])
     files.save(path, buffer.getvalue())
     return True
 
@@ -63,7 +65,8 @@ def read(path, spec, students) -> dict:
     """{(student, question): (points or None, comment)}; ManualError listing every problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's byte order mark is fine
+        with open(path, encoding="utf-8-sig", newline="") as f:  # a byte order mark is fine
+            text = f.read()  # newline="": a line break inside a quoted id stays as it is
     except FileNotFoundError:
         raise UsageError(f"{path} does not exist: give the manual.csv you filled in") from None
     except UnicodeDecodeError:
@@ -103,6 +106,9 @@ def _rows(text: str, spec, students: set, problems: list) -> dict:
                 problems.append((line, f"{len(cells)} fields, expected {len(header)}"))
                 continue
             row_ = dict(zip(header, cells))
+            raw = dict(zip(header, row))
+            row_["student"] = _id(raw["student"], students)
+            row_["question"] = files.csv_value(row_["question"])
             key = (row_["student"], row_["question"])
             why = _problem(row_, written, students, seen, delimiter)
             if why:
@@ -113,6 +119,12 @@ def _rows(text: str, spec, students: set, problems: list) -> dict:
     except csv.Error as exc:
         problems.append((start, f"not valid CSV: {exc}"))
     return marks
+
+
+def _id(cell: str, students: set) -> str:
+    """The student id of a cell: as written, or else without the spaces around it."""
+    value = files.csv_value(cell)
+    return value if value in students else files.csv_value(cell.strip())
 
 
 def _problem(row: dict, written: dict, students: set, seen: dict, delimiter: str) -> str:

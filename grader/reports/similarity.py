@@ -15,6 +15,15 @@ in the template are dropped, and so, in a class of at least
 about copying. A pair's similarity is the share of the smaller submission's
 fingerprints that the other one has too. Pairs with a similarity of at least
 ``THRESHOLD`` and at least ``MIN_SHARED`` shared fingerprints are listed.
+
+Cost. No pair of submissions can stall the report: finding pairs is linear
+in the class's code (an index of fingerprints, then one pass per listed
+pair), and the parts shown side by side are capped per pair: at most
+``REGIONS`` parts of at most ``REGION_TOKENS`` tokens, each matched against
+at most ``CANDIDATES`` places in the other submission, shown as at most
+``EXCERPT_LINES`` lines of ``EXCERPT_CHARS`` characters, and compared word
+by word only within ``DIFF_BUDGET``. ``WORK`` counts the steps taken, for
+tests of that growth.
 """
 from __future__ import annotations
 
@@ -36,6 +45,21 @@ COMMON_SHARE = 0.5       # fingerprints in more than this share of the class are
 COMMON_MIN_CLASS = 20    # ...in a class at least this big (in a smaller one, "common" means little)
 MIN_REGION = 2 * K       # shortest similar part shown side by side, in tokens
 NOT_COMPARED = ("unreadable", "wrong-assignment")
+REGIONS = 20             # similar parts shown per pair
+REGION_TOKENS = 400      # longest part, in tokens: a longer run goes on in the next part
+CANDIDATES = 8           # places in the other submission tried per shared fingerprint
+EXCERPT_LINES = 60       # longest excerpt shown, in lines...
+EXCERPT_CHARS = 4000     # ...and in characters
+DIFF_BUDGET = 10_000     # largest product of the two sides' lengths compared piece by piece
+
+
+class Work:
+    """Steps taken (tokens, places and pieces looked at): grows with the class's
+    code, never with a product of two submissions' lengths."""
+    steps = 0
+
+
+WORK = Work()
 
 _KEPT = frozenset(dir(builtins)) | frozenset(keyword.kwlist)
 _SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
@@ -120,6 +144,7 @@ def code_of(record) -> Code:
 def grams(tokens: list, k: int = K) -> list:
     """Every run of k tokens within one cell, as (position, normalised run)."""
     norms = [t.norm for t in tokens]
+    WORK.steps += len(tokens)
     return [(i, tuple(norms[i:i + k])) for i in range(len(tokens) - k + 1)
             if tokens[i].cell == tokens[i + k - 1].cell]
 
@@ -188,28 +213,36 @@ def regions(a: Code, b: Code, shared: set, k: int = K) -> list:
     """The similar parts, as (a span, b span) within one cell on each side.
 
     A part starts at a shared fingerprint of a and goes on for as long as b's
-    tokens match (at the place in b where the match is longest); runs shorter
-    than MIN_REGION tokens are left out, longer ones are cut where a cell ends.
+    tokens match (at the one of the first CANDIDATES places in b where the
+    match is longest), for at most REGION_TOKENS tokens; runs shorter than
+    MIN_REGION tokens are left out, longer ones are cut where a cell ends.
+    Each place tried costs at most as many steps as the part found moves on,
+    so the whole is linear in a's tokens.
     """
     in_b: dict = {}
     for j, g in grams(b.tokens, k):
-        in_b.setdefault(g, []).append(j)
+        places = in_b.setdefault(g, []) if g in shared else None
+        if places is not None and len(places) < CANDIDATES:
+            places.append(j)
     na, nb = [t.norm for t in a.tokens], [t.norm for t in b.tokens]
 
     def extent(i, j):
         n = k
-        while i + n < len(na) and j + n < len(nb) and na[i + n] == nb[j + n]:
+        while n < REGION_TOKENS and i + n < len(na) and j + n < len(nb) and na[i + n] == nb[j + n]:
             n += 1
+        WORK.steps += n - k + 1
         return n
     found, done = [], 0
     for i, g in grams(a.tokens, k):
-        if i < done or g not in shared:
+        if len(found) >= REGIONS:
+            break
+        if i < done or g not in in_b:
             continue
         n, j = max(((extent(i, j), j) for j in in_b[g]), key=lambda nj: (nj[0], -nj[1]))
         if n >= MIN_REGION:
             found += _by_cell(a.tokens[i:i + n], b.tokens[j:j + n])
         done = i + n
-    return found
+    return found[:REGIONS]
 
 
 def _by_cell(run_a: list, run_b: list) -> list:
@@ -232,7 +265,18 @@ def spans(tokens: list) -> list:
 
 
 def text(code: Code, span: Span) -> str:
-    return "\n".join(code.cells[span.cell].splitlines()[span.first - 1:span.last])
+    """The lines of ``span``, at most EXCERPT_LINES of them and EXCERPT_CHARS characters."""
+    lines = _lines(code.cells[span.cell])[span.first - 1:span.last]
+    shown = "\n".join(lines[:EXCERPT_LINES])
+    WORK.steps += len(lines[:EXCERPT_LINES])
+    if len(lines) > EXCERPT_LINES or len(shown) > EXCERPT_CHARS:
+        shown = shown[:EXCERPT_CHARS - 1] + "\u2026"
+    return shown
+
+
+@functools.lru_cache(maxsize=256)
+def _lines(source: str) -> list:
+    return source.splitlines()
 
 
 def groups(pairs: list) -> list:
@@ -260,11 +304,16 @@ def diff_segments(left: str, right: str) -> tuple:
 
     Lines are matched first and only changed runs of lines are compared word
     by word: the same marks at a fraction of a whole-text word diff's cost.
+    A changed run with as many lines on each side is compared line by line;
+    pieces whose lengths multiply to more than DIFF_BUDGET are marked whole.
     """
     a, b = left.splitlines(keepends=True), right.splitlines(keepends=True)
     out_a, out_b = [], []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "replace":
+    for op, i1, i2, j1, j2 in _opcodes(a, b):
+        if op == "replace" and i2 - i1 == j2 - j1:
+            for x, y in zip(a[i1:i2], b[j1:j2]):
+                _word_diff(x, y, out_a, out_b)
+        elif op == "replace":
             _word_diff("".join(a[i1:i2]), "".join(b[j1:j2]), out_a, out_b)
         else:
             _emit(a[i1:i2], out_a, op != "equal")
@@ -272,9 +321,21 @@ def diff_segments(left: str, right: str) -> tuple:
     return out_a, out_b
 
 
+def _opcodes(a: list, b: list) -> list:
+    WORK.steps += len(a) * len(b)
+    if len(a) * len(b) > DIFF_BUDGET:
+        return [("replace", 0, len(a), 0, len(b))] if a != b else [("equal", 0, len(a), 0, len(b))]
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+
+
 def _word_diff(left: str, right: str, out_a: list, out_b: list) -> None:
     a, b = _WORD.findall(left), _WORD.findall(right)
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    if len(a) * len(b) > DIFF_BUDGET:
+        WORK.steps += len(a) + len(b)
+        _emit(a, out_a, True)
+        _emit(b, out_b, True)
+        return
+    for op, i1, i2, j1, j2 in _opcodes(a, b):
         _emit(a[i1:i2], out_a, op != "equal")
         _emit(b[j1:j2], out_b, op != "equal")
 
