@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import assignments
-from grader import __version__, reports
+from grader import __version__, reports, slicing
 from grader.checks.expected import prepare
 from grader.execute import Limits, choose, run_submission
 from grader.journal import INTERNAL, Journal
@@ -29,8 +29,11 @@ class Job:
 
 def grade(path, out=None, assignment: str | None = None, jobs: int | None = None,
           limits: Limits = Limits(), resume: bool = False, isolation: str = "auto",
-          warm: bool = True, kernel: bool = False, progress=None, scheduler: str | None = None):
+          warm: bool = True, kernel: bool = False, progress=None, scheduler: str | None = None,
+          run_all: bool = False):
     """Grade every submission under ``path``; returns (assignment, records, out).
+
+    ``run_all``: run every cell of each notebook, not only those the checks need.
 
     ``scheduler``: the address of a Dask scheduler; submissions then run on its
     workers, and everything else stays here, as in a local run.
@@ -43,7 +46,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     with _executor(scheduler, isolation, [path, out], jobs, warm, kernel,
                    len(submissions)) as (execute, jobs):
         spec, journal, feedback = _grade(submissions, out, assignment, resume, limits, execute,
-                                         jobs, progress)
+                                         jobs, progress, run_all)
     records = journal.latest()
     for record in records:  # results of an earlier run (--resume): their students' files
         if record["student"] not in feedback:
@@ -52,7 +55,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     return spec, records, out
 
 
-def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress):
+def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress, run_all):
     """Every submission through ``execute``, into the journal; returns the
     assignment, the journal and each student's feedback as written."""
     todo = [_read(s) for s in submissions]
@@ -65,6 +68,7 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
     prepared = prepare(spec)
     plan, case_index = _flatten(prepared)
     given = template(spec.id).cells
+    wanted = slicing.graded_names(plan)
     feedback: dict = {}
 
     def one(job):
@@ -81,8 +85,9 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
             record.update(_unrun(spec, prepared, job))
         else:
             try:
-                raw = execute(job.notebook.cells, plan, limits)
-                record.update(score_run(prepared, raw, case_index))
+                raw, skipped = slicing.run(execute, job.notebook.cells, plan, limits,
+                                           None if run_all else wanted)
+                record.update(score_run(prepared, raw, case_index), skipped_cells=skipped)
             except UsageError:
                 raise  # the run cannot go on (its Dask scheduler is gone): no row, --resume
             except Exception as exc:  # a fault of ours must still leave the student a row

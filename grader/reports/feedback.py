@@ -51,6 +51,9 @@ def render(spec, record) -> str:
             e = c["error"]
             out.append(f"- cell {c['index'] + 1}: `{e['message']}`" +
                        (f" ({plain('; '.join(e['where']))})" if e.get("where") else ""))
+    if record.get("skipped_cells"):
+        out += ["", "Cells not run (the graded functions do not need them): " +
+                ", ".join(str(i + 1) for i in record["skipped_cells"]) + "."]
     out += ["", "Hidden checks use inputs you have not seen; the self-check in the notebook "
                 "runs only the public ones.", ""]
     return "\n".join(out)
