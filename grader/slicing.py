@@ -254,15 +254,22 @@ def run(execute, cells: list, programs: list, limits, wanted) -> tuple:
     return raw, sliced.skipped
 
 
+#: How a graded call fails when something a skipped cell made is missing: a name
+#: or module it bound or wrote, an attribute it set, a file it wrote. (Other
+#: failures, e.g. the ValueError a check asks for, are the function's own.)
+MISSED = frozenset({"Missing", "NameError", "UnboundLocalError", "ImportError",
+                    "ModuleNotFoundError", "AttributeError", "OSError", "FileNotFoundError",
+                    "PermissionError", "KeyError"})
+
+
 def needs_full_run(raw) -> bool:
     """A run that was given a slice and may have missed something a skipped cell
     did: a cell that raised (a file or name it may have needed), a graded call
-    that failed other than by its time limit (a NameError, an ImportError of a
-    module a skipped cell writes, ... : the type cannot say whose fault), or a
-    process that ended early. A run that timed out would in full too."""
+    that failed as a missing name, module, attribute or file would make it
+    fail, or a process that ended early. A run that timed out would in full too."""
     if raw.status == "crashed":
         return True
     if raw.status != "ok":
         return False
     return any(c.get("error") for c in raw.cells) or any(
-        not r.get("ok") and r.get("exc_type") != "Timeout" for r in raw.results.values())
+        not r.get("ok") and r.get("exc_type") in MISSED for r in raw.results.values())
