@@ -1,8 +1,13 @@
-"""A synthetic class of Assignment 7 submissions for benchmarks.
+"""Synthetic classes of Assignment 7 submissions for benchmarks.
 
-Code-only notebooks (the student's functions, no experiments), as the
-graded part of a real submission: correct ones in several styles, one per
-known mistake, and broken ones. Each is a variation of one correct text.
+``write_class``: code-only notebooks (the student's functions, no
+experiments), as the graded part of a real submission: correct ones in
+several styles, one per known mistake, and broken ones. Each is a variation
+of one correct text.
+
+``write_whole_class``: whole notebooks shaped like the template, with its
+experiments and plots: copies of the example class's A7 notebooks (correct,
+mistaken, unfinished, broken), all but the one that never finishes.
 """
 from __future__ import annotations
 
@@ -11,7 +16,8 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
 from nbfactory import CORRECT_A7 as CORRECT  # noqa: E402  one correct text for tests and benchmarks
 
 VARIANTS = {
@@ -52,5 +58,19 @@ def write_class(folder: Path, size: int) -> list[Path]:
         nb.cells = [nbformat.v4.new_code_cell(source)]
         path = folder / f"{i:04d}_{variant}.ipynb"
         nbformat.write(nb, path)
+        paths.append(path)
+    return paths
+
+
+def write_whole_class(folder: Path, size: int) -> list[Path]:
+    """``size`` whole notebooks cycling through the example class's A7 notebooks."""
+    folder.mkdir(parents=True, exist_ok=True)
+    examples = sorted(p for p in (ROOT / "examples" / "submissions" / "a7_optimizers").glob("*.ipynb")
+                      if p.stem != "never_finishes")
+    paths = []
+    for i in range(size):
+        source = examples[i % len(examples)]
+        path = folder / f"{i:04d}_{source.stem}.ipynb"
+        path.write_bytes(source.read_bytes())
         paths.append(path)
     return paths

@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start a fresh sandbox per submission instead of forking a warm one")
     g.add_argument("--kernel", action="store_true",
                    help="run each notebook in a real Jupyter kernel (nbclient); same checks, slower")
+    g.add_argument("--run-all", action="store_true",
+                   help="run every cell of each notebook (default: only the cells that define "
+                        "the graded functions and what they depend on)")
     g.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the notebooks on the workers of this Dask scheduler (tcp://HOST:8786) "
                         "with the same isolation and limits; scores and reports stay here. "
@@ -145,7 +148,8 @@ def _grade(args) -> int:
         spec, records, out = grade(args.path, args.out, args.assignment, args.jobs, limits,
                                    args.resume, args.isolation, not args.cold, args.kernel,
                                    progress=lambda done, total: bar.update(task, completed=done, total=total),
-                                   scheduler=args.scheduler, secret=secret)
+                                   scheduler=args.scheduler, secret=secret,
+                                   run_all=args.run_all)
     if args.junit:
         junit.write(records, Path(args.junit))
     if not args.quiet:

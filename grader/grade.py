@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import __version__, course, reports
+from grader import __version__, course, reports, slicing
 from grader.checks.expected import prepare
 from grader.checks.secret import FILE_NAME as SECRET_FILE, Secret
 from grader.execute import Limits, choose, run_submission
@@ -30,8 +30,10 @@ class Job:
 def grade(path, out=None, assignment: str | None = None, jobs: int | None = None,
           limits: Limits = Limits(), resume: bool = False, isolation: str = "auto",
           warm: bool = True, kernel: bool = False, progress=None, scheduler: str | None = None,
-          secret: Secret | None = None):
+          secret: Secret | None = None, run_all: bool = False):
     """Grade every submission under ``path``; returns (assignment, records, out).
+
+    ``run_all``: run every cell of each notebook, not only those the checks need.
 
     ``scheduler``: the address of a Dask scheduler; submissions then run on its
     workers, and everything else stays here, as in a local run. ``secret``: what
@@ -49,7 +51,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     with _executor(scheduler, isolation, hidden, jobs, warm, kernel,
                    len(submissions)) as (execute, jobs):
         spec, journal, feedback = _grade(submissions, out, assignment, resume, limits, execute,
-                                         jobs, progress, secret)
+                                         jobs, progress, secret, run_all)
     records = journal.latest()
     for record in records:  # results of an earlier run (--resume): their students' files
         if record["student"] not in feedback:
@@ -58,7 +60,7 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     return spec, records, out
 
 
-def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress, secret):
+                                         jobs, progress, secret, run_all)
     """Every submission through ``execute``, into the journal; returns the
     assignment, the journal and each student's feedback as written."""
     todo = [_read(s) for s in submissions]
@@ -74,6 +76,11 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
     given = course.template(spec).cells
     source = course.source(spec)  # where ``grader report`` finds the assignment again
     shipped = course.files(spec)
+
+    wanted = slicing.graded_names(plan)
+
+    def with_files(cells, plan_, limits_):
+        return execute(cells, plan_, limits_, shipped)
     feedback: dict = {}
 
     def one(job):
@@ -93,8 +100,9 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
             record.update(_unrun(spec, prepared, job))
         else:
             try:
-                raw = execute(job.notebook.cells, plan, limits, shipped)
-                record.update(score_run(prepared, raw, case_index))
+                raw, skipped = slicing.run(with_files, job.notebook.cells, plan, limits,
+                                           None if run_all else wanted)
+                record.update(score_run(prepared, raw, case_index), skipped_cells=skipped)
             except UsageError:
                 raise  # the run cannot go on (its Dask scheduler is gone): no row, --resume
             except Exception as exc:  # a fault of ours must still leave the student a row

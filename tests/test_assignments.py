@@ -251,7 +251,8 @@ def test_selfcheck_says_not_implemented_in_one_line(selfcheck, capsys):
 
 EXPECTED_EXAMPLES = {  # student prefix -> (status, full marks?)
     "correct": ("graded", True), "mistake": ("graded", False), "half_finished": ("graded", False),
-    "never_finishes": ("timeout", False), "syntax_error": ("graded", False),
+    # its endless cell defines nothing graded: not run (tests/test_slicing_parity.py)
+    "never_finishes": ("graded", True), "syntax_error": ("graded", False),
 }
 
 

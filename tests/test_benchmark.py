@@ -36,3 +36,13 @@ def test_baseline_refuses_a_grading_cell_that_fails(notebooks, monkeypatch):
     monkeypatch.setattr(grading, "GRADE_CELL", "import selfcheck_nowhere  # {folder}")
     with pytest.raises(RuntimeError, match="grading cell failed: ModuleNotFoundError"):
         grading.run_in_kernel(notebooks[0], graded=True)
+
+
+def test_whole_notebooks_run_every_cell_and_check_in_the_kernel(tmp_path):
+    from make_class import write_whole_class
+    paths = write_whole_class(tmp_path, 12)
+    assert not any("never_finishes" in p.name for p in paths)
+    correct = next(p for p in paths if "correct_as_master" in p.name)
+    nb = grading.run_in_kernel(correct, graded=True)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors == [] and "Public and hidden checks" in _printed(nb), errors

@@ -46,8 +46,9 @@ def test_example_class_on_the_cluster_gives_the_local_grades(name, cluster, tmp_
     address, _ = cluster
     folder = EXAMPLES / name
     # Both at once: the endless notebook's timeout is waited for once, not twice.
-    local = start(folder, "--out", tmp_path / "local", "--jobs", 2, "--timeout", 8)
-    remote = start(folder, "--out", tmp_path / "dask", "--timeout", 8, "--scheduler", address)
+    local = start(folder, "--out", tmp_path / "local", "--jobs", 2, "--timeout", 8, "--run-all")
+    remote = start(folder, "--out", tmp_path / "dask", "--timeout", 8, "--scheduler", address,
+                   "--run-all")
     for proc in (local, remote):
         assert proc.wait(timeout=120) == 0, proc.stderr.read()
     assert (tmp_path / "dask" / "grades.csv").read_bytes() == (tmp_path / "local" / "grades.csv").read_bytes()

@@ -22,8 +22,10 @@ def test_kernel_and_warm_paths_give_identical_grades(name, tmp_path):
         shutil.copy(source, folder / source.name)
     # Room for a kernel's start on a slow or busy machine: only the endless one may time out.
     limits = Limits(timeout=20)
-    _, _, warm = grade(folder, tmp_path / "warm", jobs=2, limits=limits)
-    _, records, kernel = grade(folder, tmp_path / "kernel", jobs=2, limits=limits, kernel=True)
+    # Every cell, so that the endless one runs (tests/test_legit_notebooks.py: slices).
+    _, _, warm = grade(folder, tmp_path / "warm", jobs=2, limits=limits, run_all=True)
+    _, records, kernel = grade(folder, tmp_path / "kernel", jobs=2, limits=limits, kernel=True,
+                               run_all=True)
     assert all(r["isolation"] == "bubblewrap" for r in records)
     statuses = [(r["student"], r["status"], r.get("reason")) for r in records]
     assert (kernel / "grades.csv").read_text() == (warm / "grades.csv").read_text(), statuses

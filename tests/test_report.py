@@ -54,7 +54,7 @@ def report(tmp_path_factory):
     renamed = CORRECT_A7.replace("s_hat", "first").replace("r_hat", "second")
     write(folder, "copycat", notebook(renamed))
     out = tmp_path_factory.mktemp("graded") / "out"
-    grade(folder, out, jobs=2, limits=Limits(timeout=10))
+    grade(folder, out, jobs=2, limits=Limits(timeout=10), run_all=True)  # errors and a timeout
     sheet = out / "marks.csv"
     sheet.write_text("student,question,points,comment\n"
                      "correct_as_master,pseudocode,5,<b>complete</b>\n"

@@ -45,7 +45,8 @@ def main() -> None:
     job = wire.decode(wire.read_frame(proto_in, worker.FRAME_LIMIT))
     worker.apply_limits(job)
     worker.place_files(job.get("files") or {})
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in job["cells"]])
+    given = [(i, s) for i, s in enumerate(job["cells"]) if s is not None]  # None: not to run
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for _, s in given])
     client = NotebookClient(nb, timeout=None, kernel_name="python3", allow_errors=True,
                             record_timing=False)
     here = os.path.dirname(os.path.dirname(os.path.abspath(worker.__file__)))
@@ -53,9 +54,9 @@ def main() -> None:
         try:
             _run_source(client, SETUP.format(path=here), 30)
             cells = []
-            for index, cell in enumerate(nb.cells):
+            for position, (cell, (index, _)) in enumerate(zip(nb.cells, given)):
                 send({"event": "cell", "index": index})
-                client.execute_cell(cell, index)
+                client.execute_cell(cell, position)
                 error = next((o for o in cell.outputs if o.output_type == "error"), None)
                 if error is not None and error.ename == "MemoryError":
                     worker._out_of_memory(send, f"cell {index + 1}")

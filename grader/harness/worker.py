@@ -4,7 +4,7 @@ Started by the grader with the protocol on stdin/stdout; run as
 ``python -m <package>.worker``. It never computes a verdict: it sends back
 raw outputs (``wire`` frames) and the grader judges them in its own process.
 
-Frames in: {"cells": [source, ...], "call_timeout": s, "output_limit": chars,
+Frames in: {"cells": [source or None, ...], "call_timeout": s, "output_limit": chars,
 "memory": bytes, "processes": n, "file_size": bytes, "cpu_seconds": s}, then
 {"programs": [[check_name, program], ...]} (not sent when the job says
 "preloaded": a fork server decoded them once, into ``PROGRAMS``).
@@ -232,11 +232,16 @@ def warm():
 
 
 def execute_cells(sources, output, send):
-    """Run each cell with IPython semantics; an error does not stop later cells."""
+    """Run each cell with IPython semantics; an error does not stop later cells.
+    A cell given as None is one the grader chose not to run (its index is kept)."""
     shell = warm()
+    if sys.path[:1] != [""]:
+        sys.path.insert(0, "")  # as in a kernel: modules the notebook writes import
     sys.stdout = sys.stderr = output
     cells = []
     for index, source in enumerate(sources):
+        if source is None:
+            continue
         send({"event": "cell", "index": index})
         result = shell.run_cell(source, store_history=True)
         error = result.error_before_exec or result.error_in_exec

@@ -59,6 +59,9 @@ def render(spec, record) -> str:
         for c in errors:
             e = c["error"]
             out.append(f"- {_cell_error(c)}")
+    if record.get("skipped_cells"):
+        out += ["", "Cells not run (the graded functions do not need them): " +
+                ", ".join(str(i + 1) for i in record["skipped_cells"]) + "."]
     out += ["", "Hidden checks use inputs you have not seen; the self-check in the notebook "
                 "runs only the public ones.", ""]
     return "\n".join(out)
