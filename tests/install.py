@@ -25,9 +25,13 @@ def build_wheel(out: Path) -> Path:
     return wheels[0]
 
 
-def fresh_venv(where: Path, wheel: Path) -> Path:
-    """A new venv with ``wheel`` installed; returns its bin folder."""
-    venv.EnvBuilder(with_pip=False).create(where)
+def fresh_venv(where: Path, wheel: Path, python: str | None = None) -> Path:
+    """A new venv of ``python`` (default: this one) with ``wheel`` installed;
+    returns its bin folder."""
+    if python is None:
+        venv.EnvBuilder(with_pip=False).create(where)
+    else:
+        subprocess.run([python, "-m", "venv", "--without-pip", str(where)], check=True)
     python = where / "bin" / "python"
     packages = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                               check=True, capture_output=True, text=True).stdout.strip()

@@ -290,6 +290,9 @@ def choose(isolation: str = "auto", hidden=(), slots: int = 1, warm: bool = True
     module = "harness.kernel_worker" if kernel else "harness.worker"
     if isolation == "process":
         return LocalLauncher(module)
+    if isolation == "user":  # containers where bubblewrap cannot create namespaces
+        from grader.execute.user import UserLauncher
+        return UserLauncher(hidden, slots, module=module)
     if bwrap_works():
         if kernel or not warm:
             return BwrapLauncher(hidden, slots, module=module)
