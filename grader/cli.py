@@ -139,6 +139,9 @@ def _grade(args) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.github_output:
+        from grader.deploy.github import output_file
+        output_file()
     limits = Limits(timeout=args.timeout, call_timeout=args.call_timeout,
                     memory=int(args.memory * 2 ** 30), processes=args.processes)
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -152,7 +155,7 @@ def _grade(args) -> int:
         junit.write(records, Path(args.junit))
     if args.github_output:
         from grader.deploy import github
-        github.append_output(spec, records)
+        github.append_output(records)
     if not args.quiet:
         summary.show(spec, records, out)
     if args.fail_under is not None and any(
