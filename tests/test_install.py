@@ -67,3 +67,27 @@ def test_installed_assign_runs(installed, tmp_path):
 
 def isolations(out):
     return {json.loads(line)["isolation"] for line in (out / "journal.jsonl").read_text().splitlines()}
+
+
+def test_installed_grader_ships_itself_to_gradescope(installed, tmp_path):
+    """Without a source checkout, the autograder's wheel is repacked from the
+    installed files: the same files as the wheel they came from."""
+    wheel, bin_folder = installed
+    zipped = tmp_path / "autograder.zip"
+    run = subprocess.run([str(bin_folder / "grader"), "gradescope", "a7_optimizers", "--out",
+                          str(zipped)], cwd=tmp_path, env=clean_env(bin_folder),
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    with zipfile.ZipFile(zipped) as z:
+        (name,) = [n for n in z.namelist() if n.endswith(".whl")]
+        assert name == wheel.name
+        z.extract(name, tmp_path)
+    original, repacked = zipfile.ZipFile(wheel), zipfile.ZipFile(tmp_path / name)
+    assert set(original.namelist()) == set(repacked.namelist())
+    for member in original.namelist():
+        if not member.endswith("/RECORD"):
+            assert original.read(member) == repacked.read(member), member
+    again = fresh_venv(tmp_path / "again", tmp_path / name)
+    version = subprocess.run([str(again / "grader"), "--version"], env=clean_env(again),
+                             cwd=tmp_path, capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("grader "), version.stderr
