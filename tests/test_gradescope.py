@@ -203,6 +203,14 @@ def test_no_notebook_or_several_get_a_message(autograder, tmp_path, files, says)
     assert results["score"] == 0 and says in results["output"] and results["tests"] == []
 
 
+def test_a_link_to_the_autograders_files_is_not_followed(autograder, tmp_path):
+    zipped, bin_folder = autograder
+    root = unpack(zipped, tmp_path / "autograder", {})
+    (root / "submission" / "a7_optimizers.ipynb").symlink_to(root / "source" / "optigrade.json")
+    results = run_autograder(root, bin_folder)
+    assert results["score"] == 0 and "symbolic link" in results["output"]
+
+
 def test_results_are_written_when_the_grader_cannot_run(autograder, tmp_path):
     zipped, bin_folder = autograder
     root = unpack(zipped, tmp_path / "autograder",

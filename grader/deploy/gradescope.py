@@ -115,6 +115,8 @@ def _the_notebook(folder: Path, assignment: str) -> Path:
         names = ", ".join(plain(p.relative_to(folder).as_posix()) for p in found)
         raise Submitted(f"Your submission holds {len(found)} notebooks ({names}): "
                         f"upload only your {assignment}.ipynb.")
+    if found[0].is_symlink():  # copied as root, a link could name the autograder's files
+        raise Submitted(f"{plain(found[0].name)} is a symbolic link: upload the notebook itself.")
     return found[0]
 
 
