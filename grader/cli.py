@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--fail-under", type=float, metavar="SCORE",
                    help="exit 1 if any graded submission scores below SCORE")
     g.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one test case per check")
+    g.add_argument("--github-output", action="store_true",
+                   help="append result=<base64 JSON> for GitHub Classroom's grading reporter "
+                        "to the file named by $GITHUB_OUTPUT")
     g.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
 
     r = commands.add_parser("report", help="rebuild the reports from the journal, merging manual marks",
@@ -97,7 +100,38 @@ def build_parser() -> argparse.ArgumentParser:
                                         "grader grade FOLDER/master.ipynb --assignment FOLDER "
                                         "gives it full marks.")
     n.add_argument("folder", metavar="FOLDER", help="the new folder; its name is the assignment id")
+    _deploy_commands(commands)
     return parser
+
+
+def _deploy_commands(commands) -> None:
+    gs = commands.add_parser("gradescope", help="build a Gradescope autograder zip",
+                             description="Write a Gradescope programming-assignment autograder: "
+                                         "setup.sh installs this grader from a wheel inside the "
+                                         "zip, run_autograder grades each submission as "
+                                         "grader grade does.")
+    gs.add_argument("assignment", metavar="ASSIGNMENT")
+    gs.add_argument("--out", default="autograder.zip", help="the zip to write (default autograder.zip)")
+    gs.add_argument("--timeout", type=float, help="seconds per submission (default 240)")
+    gs.add_argument("--memory", type=float, metavar="GIB", help="memory in GiB (default 0.5)")
+    ra = commands.add_parser("run-autograder", help="grade a Gradescope submission (run_autograder calls this)",
+                             description="Grade ROOT/submission/*.ipynb into ROOT/results/results.json "
+                                         "with the settings in ROOT/source/optigrade.json.")
+    ra.add_argument("root", metavar="ROOT", help="Gradescope's /autograder")
+    ex = commands.add_parser("export", help="fill an LMS gradebook from grades",
+                             description="Write OUT_DIR/canvas-import.csv or OUT_DIR/moodle-import.csv "
+                                         "from OUT_DIR's grades and the LMS's own export.")
+    lms = ex.add_subparsers(dest="lms", metavar="LMS", required=True)
+    canvas = lms.add_parser("canvas", help="a Canvas gradebook export")
+    canvas.add_argument("out", metavar="OUT_DIR", help="a folder grader grade wrote")
+    canvas.add_argument("--gradebook", required=True, metavar="EXPORT.csv",
+                        help="the gradebook Canvas exported (Grades > Export)")
+    canvas.add_argument("--column", metavar="TITLE (ID)",
+                        help="the assignment's column (default: the only one named after the assignment)")
+    moodle = lms.add_parser("moodle", help="a Moodle offline grading worksheet")
+    moodle.add_argument("out", metavar="OUT_DIR", help="a folder grader grade wrote")
+    moodle.add_argument("--worksheet", required=True, metavar="WORKSHEET.csv",
+                        help="the worksheet Moodle gave (Download grading worksheet)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
             return _assign(args)
         if args.command == "new":
             return _new(args)
+        if args.command in ("gradescope", "run-autograder", "export"):
+            return _deploy(args)
     except UsageError as exc:
         for line in str(exc).splitlines():
             print(f"grader: {line}", file=sys.stderr)
@@ -140,6 +176,9 @@ def _grade(args) -> int:
         raise UsageError("give --secret or --secret-file, not both")
     secret = (Secret.from_text(args.secret) if args.secret is not None
               else Secret.load_or_create(Path(args.secret_file)) if args.secret_file else None)
+    if args.github_output:
+        from grader.deploy.github import output_file
+        output_file()
     limits = Limits(timeout=args.timeout, call_timeout=args.call_timeout,
                     memory=int(args.memory * 2 ** 30), processes=args.processes)
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -152,6 +191,9 @@ def _grade(args) -> int:
                                    run_all=args.run_all)
     if args.junit:
         junit.write(records, Path(args.junit))
+    if args.github_output:
+        from grader.deploy import github
+        github.append_output(records)
     if not args.quiet:
         summary.show(spec, records, out)
     if args.fail_under is not None and any(
@@ -203,6 +245,28 @@ def _new(args) -> int:
     print(f"wrote {folder}: edit master.ipynb, grading.py and mistakes.py, then\n"
           f"  grader grade {folder / 'master.ipynb'} --assignment {folder}\n"
           f"  grader assign {folder}")
+    return 0
+
+
+def _deploy(args) -> int:
+    from pathlib import Path
+
+    if args.command == "gradescope":
+        from grader.deploy import gradescope
+        limits = {k: v for k, v in (("timeout", args.timeout), ("memory_gib", args.memory))
+                  if v is not None}
+        print(f"wrote {gradescope.build(args.assignment, Path(args.out), limits)}")
+        return 0
+    if args.command == "run-autograder":
+        from grader.deploy import gradescope
+        gradescope.run(Path(args.root))
+        return 0
+    from grader.export import canvas, moodle
+    if args.lms == "canvas":
+        written = canvas.export(Path(args.out), Path(args.gradebook), args.column)
+    else:
+        written = moodle.export(Path(args.out), Path(args.worksheet))
+    print(written)
     return 0
 
 

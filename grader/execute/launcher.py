@@ -40,7 +40,10 @@ from grader.errors import UsageError
 from grader.execute import cgroups
 
 HARNESS = Path(grader.__file__).parent / "harness"
+#: A source checkout holding grader/ (an editable install); None when installed from a wheel,
+#: where grader's parent is site-packages, which the worker's Python needs.
 PROJECT = Path(grader.__file__).resolve().parent.parent
+PROJECT = PROJECT if (PROJECT / "pyproject.toml").is_file() else None
 #: What a notebook sees of the machine (read-only): the system, none of its data.
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 THREADS_1 = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -180,7 +183,7 @@ class BwrapLauncher(Launcher):
         # the project, and its packages wherever installed (a non-editable
         # install puts them in site-packages, which the worker's Python needs).
         self.hidden = [Path(p).resolve() for p in (PROJECT, *installed_packages(), *hidden)
-                       if Path(p).exists()]
+                       if p is not None and Path(p).exists()]
         self.tmp_size = tmp_size
         self.slots = max(1, slots)
         self.uids: queue.Queue = queue.Queue()
@@ -258,7 +261,8 @@ class BwrapLauncher(Launcher):
             elif path.is_dir():
                 args += ["--ro-bind", name, name]
                 shown.append(path)
-        for path in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}):
+        for path in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
+                            *site_folders()}):
             if any(path == s or s in path.parents for s in shown):
                 continue
             for parent in reversed(path.parents[:-1]):  # readable: bwrap would make them 0700
@@ -336,6 +340,13 @@ def claim_uids(first: int, count: int, span: int = 1000) -> list:
     return claimed
 
 
+def site_folders() -> list[Path]:
+    """The site-packages folders this Python imports from, also those outside its
+    prefix (a ``.pth`` line naming another environment's), which the worker needs."""
+    return [Path(p).resolve() for p in sys.path
+            if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()]
+
+
 def installed_packages() -> list[Path]:
     """Where grader, reference and the built-in assignments are installed."""
     import reference
@@ -372,6 +383,9 @@ def choose(isolation: str = "auto", hidden=(), slots: int = 1, warm: bool = True
     module = "harness.kernel_worker" if kernel else "harness.worker"
     if isolation == "process":
         return LocalLauncher(module)
+    if isolation == "user":  # containers where bubblewrap cannot create namespaces
+        from grader.execute.user import UserLauncher
+        return UserLauncher(hidden, slots, module=module)
     if bwrap_works():
         if kernel or not warm:
             return BwrapLauncher(hidden, slots, module=module)

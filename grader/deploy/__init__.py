@@ -1,0 +1,1 @@
+"""Running the grader where courses run: Gradescope and GitHub Classroom."""

@@ -1,0 +1,173 @@
+"""A Gradescope programming-assignment autograder that runs ``grader grade``.
+
+``build`` writes the zip Gradescope takes: ``setup.sh`` (installs this project
+from the wheel inside the zip, and bubblewrap), ``run_autograder`` (grades the
+submission through ``grader run-autograder``, and writes a results.json of its
+own if that fails to) and ``optigrade.json`` (the assignment and the limits).
+``run`` is what ``grader run-autograder`` does in the container.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+import zipfile
+from pathlib import Path
+
+from grader import __version__
+from grader.errors import UsageError
+from grader.execute import Limits
+from grader.reports.feedback import plain
+
+CONFIG = "optigrade.json"
+#: Gradescope's default container: 768 MB of memory and half a vCPU, and a
+#: 10-minute limit for the whole run.
+LIMITS = {"timeout": 240.0, "call_timeout": 10.0, "memory_gib": 0.5, "processes": 32}
+SCRIPTS = Path(__file__).parent / "scripts"
+
+
+def build(assignment: str, out: Path, limits: dict) -> Path:
+    import assignments
+    from grader.deploy import wheel
+
+    if assignment not in assignments.NAMES:
+        raise UsageError(f"unknown assignment {assignment!r}: choose from {', '.join(assignments.NAMES)}")
+    spec = assignments.load(assignment)
+    config = {"assignment": assignment, "assignment_version": spec.version,
+              "grader_version": __version__, "limits": {**LIMITS, **limits}}
+    with tempfile.TemporaryDirectory() as tmp:
+        built = wheel.build(Path(tmp))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            for name in ("setup.sh", "run_autograder"):
+                info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+                info.external_attr = 0o100755 << 16
+                z.writestr(info, (SCRIPTS / name).read_text(), zipfile.ZIP_DEFLATED)
+            z.writestr(CONFIG, json.dumps(config, indent=2) + "\n")
+            z.write(built, built.name)
+    return out
+
+
+def run(root: Path) -> dict:
+    """Grade ``root``/submission into ``root``/results/results.json, whatever happens."""
+    root = Path(root)
+    results = root / "results" / "results.json"
+    start = time.monotonic()
+    try:
+        data = _grade(root)
+    except Submitted as exc:
+        data = _failure(str(exc), start)
+    except Exception as exc:  # the student still gets a result, the tutor the cause
+        traceback.print_exc(file=sys.stdout)
+        data = _failure("The autograder could not grade this submission "
+                        f"({type(exc).__name__}: {plain(exc)}). This is not a mark: "
+                        "your tutor can see the cause in the autograder's output.", start)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    partial = results.with_name(".results.json.part")
+    partial.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    os.replace(partial, results)
+    return data
+
+
+class Submitted(Exception):
+    """The submission itself cannot be graded (no notebook, several)."""
+
+
+def _grade(root: Path) -> dict:
+    from grader.execute.launcher import bwrap_works
+    from grader.grade import grade
+
+    config = json.loads((root / "source" / CONFIG).read_text(encoding="utf-8"))
+    limits = Limits(timeout=config["limits"]["timeout"],
+                    call_timeout=config["limits"]["call_timeout"],
+                    memory=int(config["limits"]["memory_gib"] * 2 ** 30),
+                    processes=config["limits"]["processes"])
+    notebook = _the_notebook(root / "submission", config["assignment"])
+    isolation = "auto" if bwrap_works() else ("user" if os.geteuid() == 0 else "process")
+    work = Path(tempfile.mkdtemp(prefix="optigrade-"))  # 0700: the student's user cannot look
+    try:
+        (work / "in").mkdir()
+        shutil.copyfile(notebook, work / "in" / "submission.ipynb")
+        for folder in ("source", "results", "submission"):  # root's alone, whatever runs
+            if (root / folder).is_dir():
+                os.chmod(root / folder, 0o700)
+        spec, records, _ = grade(work / "in", work / "out", config["assignment"], 1, limits,
+                                 isolation=isolation)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    record = records[0]
+    print(f"{record['status']}: {record['score']:g} / {record['max_score']:g} "
+          f"({record['isolation'] or 'not run'}) {record['reason']}")
+    return to_results(spec, record, _who(root))
+
+
+def _the_notebook(folder: Path, assignment: str) -> Path:
+    found = sorted(p for p in folder.rglob("*.ipynb")
+                   if not any(part.startswith((".", "__MACOSX"))
+                              for part in p.relative_to(folder).parts))
+    if not found:
+        raise Submitted(f"No notebook (.ipynb) in your submission: upload your {assignment}.ipynb.")
+    if len(found) > 1:
+        names = ", ".join(plain(p.relative_to(folder).as_posix()) for p in found)
+        raise Submitted(f"Your submission holds {len(found)} notebooks ({names}): "
+                        f"upload only your {assignment}.ipynb.")
+    if found[0].is_symlink():  # copied as root, a link could name the autograder's files
+        raise Submitted(f"{plain(found[0].name)} is a symbolic link: upload the notebook itself.")
+    return found[0]
+
+
+def _who(root: Path) -> str:
+    """The submitters as Gradescope names them, or "" when it does not say."""
+    try:
+        meta = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
+        users = [u for u in meta.get("users", []) if isinstance(u, dict)]
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return ", ".join(f"{plain(u.get('name', ''))} ({plain(u.get('id', ''))})" for u in users)
+
+
+def to_results(spec, record, who: str) -> dict:
+    order = {q.name: i for i, q in enumerate(spec.questions, 1)}
+    tests, seen = [], {}
+    for c in record["checks"]:
+        q = order.get(c["question"], 0)
+        seen[q] = seen.get(q, 0) + 1
+        tests.append({"name": c["name"], "number": f"{q}.{seen[q]}", "score": c["points"],
+                      "max_score": c["max_points"],
+                      "status": "passed" if c["passed"] else "failed",
+                      "output": _check_output(c), "output_format": "md", "tags": [c["question"]],
+                      "visibility": "visible" if c["public"] else "after_published"})
+    lines = [f"**{plain(spec.title)}**" + (f" for {who}" if who else ""), "",
+             f"Score: {record['score']:g} / {record['max_score']:g} (status: {record['status']})"]
+    if record["reason"]:
+        lines += ["", f"> {plain(record['reason'])}"]
+    errors = [c for c in record.get("cells", []) if c.get("error")]
+    if errors:
+        lines += [""] + [f"- cell {c['index'] + 1} raised {plain(c['error']['message'])}"
+                         for c in errors]
+    lines += ["", "Checks marked after publication use inputs you have not seen."]
+    return {"score": record["score"], "execution_time": round(record["seconds"], 3),
+            "output": "\n".join(lines), "output_format": "md", "stdout_visibility": "hidden",
+            "extra_data": {"isolation": record["isolation"], "status": record["status"],
+                           "assignment": record["assignment"], "grader_version": __version__},
+            "tests": tests}
+
+
+def _check_output(c) -> str:
+    lines = [plain(c["message"])] if c["message"] else []
+    if c.get("detail"):
+        lines.append(plain(c["detail"]))
+    lines += [f"Looks like **{plain(d['name'])}**. Hint: {plain(d['hint'])}" for d in c["diagnosis"]]
+    return "\n\n".join(lines)
+
+
+def _failure(message: str, start: float) -> dict:
+    return {"score": 0.0, "execution_time": round(time.monotonic() - start, 3),
+            "output": message, "output_format": "md", "stdout_visibility": "hidden",
+            "extra_data": {"isolation": "", "status": "not graded",
+                           "grader_version": __version__}, "tests": []}
+

@@ -1,0 +1,93 @@
+"""The wheel installs like any other package and grades like the editable install."""
+import json
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+
+import pytest
+
+from install import ROOT, build_wheel, clean_env, fresh_venv
+
+CLASS = ROOT / "examples" / "submissions" / "a7_optimizers"
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    base = tmp_path_factory.mktemp("install")
+    wheel = build_wheel(base / "wheel")
+    return wheel, fresh_venv(base / "venv", wheel)
+
+
+def test_licence_is_an_spdx_string():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+
+
+def test_wheel_holds_every_file_the_assignments_read(installed):
+    wheel, _ = installed
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for folder in sorted((ROOT / "assignments").glob("a*_*")):
+        tracked = subprocess.run(["git", "ls-files", str(folder)], cwd=ROOT, check=True,
+                                 capture_output=True, text=True).stdout.split()
+        assert tracked
+        missing = [p for p in tracked if p not in names]
+        assert not missing, missing
+
+
+def test_installed_grader_grades_like_the_editable_one(installed, tmp_path):
+    _, bin_folder = installed
+    submissions = tmp_path / "class"
+    shutil.copytree(CLASS, submissions)
+    env = clean_env(bin_folder)
+    run = subprocess.run([str(bin_folder / "grader"), "grade", str(submissions), "--out",
+                          str(tmp_path / "wheel"), "--timeout", "10", "--quiet"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    where = subprocess.run([str(bin_folder / "python"), "-c", "import grader; print(grader.__file__)"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    assert str(bin_folder.parent) in where.stdout and str(ROOT) not in where.stdout
+    editable = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(submissions), "--out",
+                               str(tmp_path / "editable"), "--timeout", "10", "--quiet"],
+                              cwd=ROOT, capture_output=True, text=True)
+    assert editable.returncode == 0, editable.stderr
+    wheel_csv = (tmp_path / "wheel" / "grades.csv").read_text()
+    assert wheel_csv == (tmp_path / "editable" / "grades.csv").read_text()
+    assert isolations(tmp_path / "wheel") == isolations(tmp_path / "editable")
+    assert ",graded," in wheel_csv and ",timeout," in wheel_csv and "internal" not in wheel_csv
+
+
+def test_installed_assign_runs(installed, tmp_path):
+    _, bin_folder = installed
+    run = subprocess.run([str(bin_folder / "grader"), "assign", "--help"], cwd=tmp_path,
+                         env=clean_env(bin_folder), capture_output=True, text=True)
+    assert run.returncode == 0 and "usage: grader assign" in run.stdout, run.stderr
+
+
+def isolations(out):
+    return {json.loads(line)["isolation"] for line in (out / "journal.jsonl").read_text().splitlines()}
+
+
+def test_installed_grader_ships_itself_to_gradescope(installed, tmp_path):
+    """Without a source checkout, the autograder's wheel is repacked from the
+    installed files: the same files as the wheel they came from."""
+    wheel, bin_folder = installed
+    zipped = tmp_path / "autograder.zip"
+    run = subprocess.run([str(bin_folder / "grader"), "gradescope", "a7_optimizers", "--out",
+                          str(zipped)], cwd=tmp_path, env=clean_env(bin_folder),
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    with zipfile.ZipFile(zipped) as z:
+        (name,) = [n for n in z.namelist() if n.endswith(".whl")]
+        assert name == wheel.name
+        z.extract(name, tmp_path)
+    original, repacked = zipfile.ZipFile(wheel), zipfile.ZipFile(tmp_path / name)
+    assert set(original.namelist()) == set(repacked.namelist())
+    for member in original.namelist():
+        if not member.endswith("/RECORD"):
+            assert original.read(member) == repacked.read(member), member
+    again = fresh_venv(tmp_path / "again", tmp_path / name)
+    version = subprocess.run([str(again / "grader"), "--version"], env=clean_env(again),
+                             cwd=tmp_path, capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("grader "), version.stderr
