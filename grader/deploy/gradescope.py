@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 
 from grader import __version__
-from grader.errors import UsageError
+from grader.checks.secret import FILE_NAME as SECRET_FILE, Secret
 from grader.execute import Limits
 from grader.reports.feedback import plain
 
@@ -31,13 +31,16 @@ SCRIPTS = Path(__file__).parent / "scripts"
 
 
 def build(assignment: str, out: Path, limits: dict) -> Path:
-    import assignments
+    """The autograder zip of ``assignment`` (a built-in name or a folder). It holds a
+    new secret the checks' inputs are drawn from (students never see the zip), and
+    a folder assignment's files."""
+    from grader import course
     from grader.deploy import wheel
 
-    if assignment not in assignments.NAMES:
-        raise UsageError(f"unknown assignment {assignment!r}: choose from {', '.join(assignments.NAMES)}")
-    spec = assignments.load(assignment)
-    config = {"assignment": assignment, "assignment_version": spec.version,
+    spec = course.load(assignment)
+    builtin = not course.source(spec)
+    config = {"assignment": spec.id, "assignment_version": spec.version,
+              "assignment_folder": None if builtin else "assignment",
               "grader_version": __version__, "limits": {**LIMITS, **limits}}
     with tempfile.TemporaryDirectory() as tmp:
         built = wheel.build(Path(tmp))
@@ -48,7 +51,13 @@ def build(assignment: str, out: Path, limits: dict) -> Path:
                 info.external_attr = 0o100755 << 16
                 z.writestr(info, (SCRIPTS / name).read_text(), zipfile.ZIP_DEFLATED)
             z.writestr(CONFIG, json.dumps(config, indent=2) + "\n")
+            z.writestr(SECRET_FILE, os.urandom(32).hex() + "\n")
             z.write(built, built.name)
+            if not builtin:
+                for path in sorted(spec.folder.rglob("*")):
+                    relative = path.relative_to(spec.folder)
+                    if path.is_file() and not {"dist", "__pycache__"} & set(relative.parts):
+                        z.write(path, (Path("assignment") / relative).as_posix())
     return out
 
 
@@ -95,8 +104,13 @@ def _grade(root: Path) -> dict:
         for folder in ("source", "results", "submission"):  # root's alone, whatever runs
             if (root / folder).is_dir():
                 os.chmod(root / folder, 0o700)
-        spec, records, _ = grade(work / "in", work / "out", config["assignment"], 1, limits,
-                                 isolation=isolation)
+        source = root / "source"
+        assignment = (str(source / config["assignment_folder"]) if config.get("assignment_folder")
+                      else config["assignment"])
+        secret = Secret.load_or_create(source / SECRET_FILE) if (source / SECRET_FILE).is_file() \
+            else None
+        spec, records, _ = grade(work / "in", work / "out", assignment, 1, limits,
+                                 isolation=isolation, secret=secret)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     record = records[0]
