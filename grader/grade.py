@@ -60,7 +60,8 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     return spec, records, out
 
 
-                                         jobs, progress, secret, run_all)
+def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress, secret,
+           run_all):
     """Every submission through ``execute``, into the journal; returns the
     assignment, the journal and each student's feedback as written."""
     todo = [_read(s) for s in submissions]

@@ -56,9 +56,7 @@ def render(spec, record) -> str:
     errors = [c for c in record.get("cells", []) if c.get("error")]
     if errors:
         out += ["", "## Cells that raised an error", ""]
-        for c in errors:
-            e = c["error"]
-            out.append(f"- {_cell_error(c)}")
+        out += [f"- {_cell_error(c)}" for c in errors]
     if record.get("skipped_cells"):
         out += ["", "Cells not run (the graded functions do not need them): " +
                 ", ".join(str(i + 1) for i in record["skipped_cells"]) + "."]
