@@ -139,5 +139,8 @@ def partition() -> dict:
     return {"kind": "partition"}
 
 
-def micro_batches(max_rows: int, rtol=1e-10, atol=1e-12) -> dict:
-    return {"kind": "micro_batches", "max_rows": max_rows, "rtol": rtol, "atol": atol}
+def micro_batches(max_rows: int | None = None, rtol=1e-10, atol=1e-12,
+                  inputs_unchanged=False) -> dict:
+    """max_rows None: the limit is each program's micro_batch_size (none without one)."""
+    return {"kind": "micro_batches", "max_rows": max_rows, "rtol": rtol, "atol": atol,
+            "inputs_unchanged": inputs_unchanged}
