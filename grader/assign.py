@@ -34,6 +34,7 @@ from grader.harness import wire
 ROOT = Path(assignments.__file__).parent
 HARNESS = Path(__file__).parent / "harness"
 SHIPPED = ("programs.py", "compare.py", "wire.py")
+EXPLAIN = Path(__file__).parent / "diagnosis" / "explain.py"  # the diagnosis, shared
 REQUIREMENTS = "numpy>=1.24\nmatplotlib>=3.6\njupyter\n"
 STUB = 'raise NotImplementedError("{name}: write your code here")'
 ANSWER = "_Type your answer here._"
@@ -77,6 +78,7 @@ def write_selfcheck(folder: Path, data_name: str, data: bytes) -> None:
     folder.mkdir(parents=True)
     for module in SHIPPED:
         shutil.copyfile(HARNESS / module, folder / module)
+    shutil.copyfile(EXPLAIN, folder / "explain.py")
     shutil.copyfile(HARNESS / "selfcheck.py", folder / "__init__.py")
     (folder / data_name).write_bytes(data)
 
@@ -214,8 +216,8 @@ def strip_solutions(source: str) -> str:
 
 
 def checks_data(spec, hidden: bool) -> bytes:
-    """The checks as data: inputs, expected outputs, mistakes' outputs. Public checks only
-    unless ``hidden``."""
+    """The checks as data: inputs, expected outputs, the mistake families' outputs (never
+    their code), the names of the returned values. Public checks only unless ``hidden``."""
     checks = []
     with _seeded_fresh_generators():
         prepared = prepare(spec)
@@ -225,7 +227,8 @@ def checks_data(spec, hidden: bool) -> bytes:
         checks.append({"name": prep.check.name, "function": prep.check.function,
                        "compare": prep.check.compare, "programs": prep.programs,
                        "expected": prep.expected,
-                       "mistakes": [{"name": m.name, "hint": m.hint, "outputs": outs}
+                       "returns": list(prep.returns),
+                       "mistakes": [{"id": m.id, "name": m.name, "hint": m.hint, "outputs": outs}
                                     for m, outs in prep.mistakes]})
     return wire.encode({"assignment": spec.id, "version": spec.version, "checks": checks})
 

@@ -1,8 +1,9 @@
 """Compare a submission's raw outputs with the expected ones; give points.
 
 Every verdict is computed here, in the grader's process, from plain data
-the student's process returned. A failed check is compared with the
-catalogued mistakes of its function to name what went wrong.
+the student's process returned. A failed check is diagnosed by
+``grader.diagnosis.explain``: the failure kind, where it goes wrong, and the
+mistake families whose outputs reproduce the student's.
 """
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from grader.harness.compare import judge, same_as
+from grader.diagnosis import explain
+from grader.harness.compare import judge
 
 
 @dataclass
@@ -24,7 +26,7 @@ class CheckResult:
     public: bool
     rel_err: float | None = None
     message: str = ""
-    diagnosis: list = field(default_factory=list)  # [{"name", "hint"}]
+    diagnosis: list = field(default_factory=list)  # [{"id", "name", "hint", "kind"}]
     detail: str = ""  # expected vs got, for public checks only
 
 
@@ -74,9 +76,11 @@ def _as_lists(value):
 
 
 def diagnose(prep, results: list) -> list:
-    """The catalogued mistakes whose outputs the student's match on every case."""
-    return [{"name": m.name, "hint": m.hint} for m, outputs in prep.mistakes
-            if same_as(prep.check.compare, results, outputs, prep.programs)]
+    """Failure kind, where it goes wrong, and the families that reproduce the outputs."""
+    families = [{"id": m.id, "name": m.name, "hint": m.hint, "outputs": outputs}
+                for m, outputs in prep.mistakes]
+    return explain.diagnose(prep.check.compare, prep.programs, prep.expected, results,
+                            families, prep.returns)
 
 
 def not_run(prep, reason: str) -> CheckResult:

@@ -133,4 +133,5 @@ ASSIGNMENT = Assignment(
     written=(Written("pseudocode", "Pseudocode for the six rules", 5),),
     hidden_seed=7,
     functions=tuple(RULES),
+    returns={name: ("theta",) + states for name, (states, *_) in RULES.items()},
 )

@@ -59,6 +59,11 @@ class Mistake:
     name: str
     hint: str
     impl: Callable
+    family: str = ""  # the family's id; variants of one family share it
+
+    @property
+    def id(self) -> str:
+        return self.family or self.name
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class Assignment:
     written: tuple = ()                  # Written answers, marked by hand
     hidden_seed: int = 0
     functions: tuple = field(default=())  # what students implement, in notebook order
+    returns: dict = field(default_factory=dict)  # function -> names of its returned values
 
     @property
     def max_score(self) -> float:
