@@ -39,7 +39,8 @@ def judge_check(prep, results: list) -> CheckResult:
     check = prep.check
     result = CheckResult(check.name, prep.question.name, check.function,
                          0.0 if failed else float(check.points), float(check.points),
-                         not failed, check.public, rel, failed[0].message if failed else "")
+                         not failed, check.public, rel,
+                         explain.named_message(failed[0].message, prep.returns) if failed else "")
     if failed:
         result.diagnosis = diagnose(prep, results)
         if check.public:

@@ -87,8 +87,8 @@ class Report:
                 + "".join(cells) + f"</table><p>{html.escape(self.note)}</p>")
 
 
-def _lines(verdict, diagnosis):
-    lines = [verdict.message] if verdict.message else []
+def _lines(message, diagnosis):
+    lines = [message] if message else []
     for d in diagnosis:
         lines.append(f"{d['name']}. Hint: {d['hint']}" if d["kind"] != "family"
                      else f"looks like: {d['name']}. Hint: {d['hint']}")
@@ -104,7 +104,8 @@ def _rows(function, namespace):
         verdicts = _verdicts(entry, results)
         failed = [v for v in verdicts if not v.passed]
         rels = [v.rel_err for v in verdicts if v.rel_err is not None]
-        lines = _lines(failed[0], _diagnose(entry, results)) if failed else []
+        lines = _lines(explain.named_message(failed[0].message, tuple(entry.get("returns", ()))),
+                       _diagnose(entry, results)) if failed else []
         rows.append((entry["name"], not failed, max(rels) if rels else None, lines))
     return rows
 

@@ -99,6 +99,12 @@ def diagnose(compare_spec: dict, programs: list, expected: list, results: list,
     return out + named
 
 
+def named_message(message: str, returns: tuple) -> str:
+    """The comparator's message with ``result[i]`` named as the signature names it."""
+    return re.sub(r"result\[(\d+)\]", lambda m: returns[int(m.group(1))]
+                  if int(m.group(1)) < len(returns) else m.group(0), message)
+
+
 # -- failure kinds ---------------------------------------------------------------
 
 def _kind(verdict, got):
