@@ -154,9 +154,9 @@ def test_the_report_shows_its_verdict_once(selfcheck):
     bad = sc.check("adam_update", {"adam_update": adam_t_shift})
     assert good and not bad
     assert "passed: sgd_update: single steps" in str(good) and repr(good) == str(good)
-    assert "looks like: t is off by one" in str(bad)
+    assert "looks like: t counted from 0" in str(bad)
     html = bad._repr_html_()
-    assert html.startswith("<table>") and "t is off by one" in html and "FAILED" in html
+    assert html.startswith("<table>") and "t counted from 0" in html and "FAILED" in html
     escaped = sc.Report([("<b>", False, None, ["<i>"])], "")._repr_html_()
     assert "&lt;b&gt;" in escaped and "&lt;i&gt;" in escaped and "<b>" not in escaped
 

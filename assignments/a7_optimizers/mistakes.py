@@ -228,9 +228,10 @@ MISTAKES = (
     + family("adam_update", "bias correction wrong", "the bias correction has the wrong form",
              "divide by 1 - rho**t (rho to the power t), not by (1 - rho)**t", _adam,
              [{"correction": "(1 - rho)**t"}])
-    + family("adam_update", "t offset", "t is off by one",
-             "t is 1 on the first step: use rho**t with the t you are given", _adam,
-             [{"t_offset": 1}, {"t_offset": -1}])
+    + family("adam_update", "t offset", "t counted from 0",
+             "t is 1 on the first step: use rho**t, not rho**(t + 1)", _adam, [{"t_offset": 1}])
+    + family("adam_update", "t offset", "t is one behind",
+             "t is 1 on the first step: use rho**t, not rho**(t - 1)", _adam, [{"t_offset": -1}])
     + family("adam_update", "hyperparameters swapped", "rho1 and rho2 swapped",
              "rho1 (0.9) decays the first moment s, rho2 (0.999) the second moment r",
              _adam, [{"swap": True}])
