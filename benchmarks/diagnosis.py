@@ -87,8 +87,9 @@ def main(argv=None) -> int:
     for short in ASSIGNMENTS:
         for split in splits:
             m = measure(short, split)
+            correct = f"{m['correct_full']:6.1f}% of {m['correct']}" if m["correct"] else "-"
             print(f"{short:4} {split:8} {m['wrong']:5d} {m['caught']:6.1f}% {m['named']:6.1f}% "
-                  f"{m['misnamed']:8d} {m['correct_full']:6.1f}% of {m['correct']}")
+                  f"{m['misnamed']:8d} {correct:>19}")
             if args.verbose:
                 for kind in ("missed", "misnamed_list", "unnamed"):
                     for line in m[kind]:

@@ -161,9 +161,10 @@ def test_the_report_shows_its_verdict_once(selfcheck):
     assert "&lt;b&gt;" in escaped and "&lt;i&gt;" in escaped and "<b>" not in escaped
 
 
+@pytest.mark.parametrize("split", ["dev", "heldout"])
 @pytest.mark.parametrize("short", ["a6", "a7"])
-def test_benchmark_thresholds_on_the_development_corpus(short):
-    m = bench.measure(short, "dev")
+def test_benchmark_thresholds(short, split):
+    m = bench.measure(short, split)
     assert m["caught"] == 100.0, m["missed"]
     assert m["named"] >= 90.0, m["unnamed"]
     assert m["misnamed"] == 0, m["misnamed_list"]
