@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import assignments  # noqa: E402
 from grader.checks.expected import prepare  # noqa: E402
 from grader.harness import programs  # noqa: E402
-from grader.scoring import judge_check  # noqa: E402
+from grader.scoring import agree_per_function, judge_check  # noqa: E402
 
 ASSIGNMENTS = {"a6": "a6_batching", "a7": "a7_optimizers"}
 SPLITS = ("dev", "heldout")
@@ -40,8 +40,10 @@ def grade(name: str, function: str, impl) -> list:
         _PREPARED[name] = prepare(assignments.load(name))
     spec = assignments.load(name)
     namespace = dict(spec.reference, **{function: impl})
-    return [judge_check(p, [programs.run(x, namespace) for x in p.programs])
-            for p in _PREPARED[name] if p.check.function == function]
+    results = [judge_check(p, [programs.run(x, namespace) for x in p.programs])
+               for p in _PREPARED[name] if p.check.function == function]
+    agree_per_function(results)  # as grader.scoring.score_run does
+    return results
 
 
 def ids_of(results) -> set:

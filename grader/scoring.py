@@ -84,6 +84,16 @@ def diagnose(prep, results: list) -> list:
                             families, prep.returns)
 
 
+def agree_per_function(checks: list) -> None:
+    """Keep, on each failed check, the families all of its function's failed checks name."""
+    by_function: dict = {}
+    for c in checks:
+        by_function.setdefault(c.function, []).append(c)
+    for group in by_function.values():
+        for c, diagnosis in zip(group, explain.agree([c.diagnosis for c in group])):
+            c.diagnosis = diagnosis
+
+
 def not_run(prep, reason: str) -> CheckResult:
     check = prep.check
     return CheckResult(check.name, prep.question.name, check.function, 0.0, float(check.points),
@@ -114,6 +124,7 @@ def score_run(prepared: list, raw, case_index: list) -> dict:
             checks.append(not_run(prep, f"not run: {raw.reason}"))
         else:
             checks.append(judge_check(prep, results))
+    agree_per_function(checks)
     questions: dict = {}
     for prep, result in zip(prepared, checks):
         questions[prep.question.name] = questions.get(prep.question.name, 0.0) + result.points

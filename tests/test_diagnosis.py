@@ -78,6 +78,23 @@ def test_a_family_is_named_only_where_it_reproduces_every_case():
         assert "no bias correction" not in [d["id"] for d in r.diagnosis]
 
 
+def accumulated_summed(grad_fn, theta, X, y, micro_batch_size):
+    return sum(len(X[i:i + micro_batch_size]) * grad_fn(theta, X[i:i + micro_batch_size],
+                                                         y[i:i + micro_batch_size])
+               for i in range(0, len(X), micro_batch_size))
+
+
+def test_families_that_fit_one_check_by_coincidence_are_dropped():
+    """One row at a time, a sum, a sum of means and a wrong denominator coincide; the
+    other checks tell them apart, and agreement keeps only the sum."""
+    results = failed("a6_batching", "accumulated_gradient", accumulated_summed)
+    per_check = [{d["id"] for d in r.diagnosis if d["kind"] == "family"} for r in results]
+    assert any(len(ids) > 1 for ids in per_check)
+    agreed = explain.agree([r.diagnosis for r in results])
+    assert all({d["id"] for d in ds if d["kind"] == "family"} == {"sum instead of mean"}
+               for ds in agreed)
+
+
 def test_modified_input_is_said_plainly():
     def in_place(grad_fn, theta, X, y, batches, lr, micro_batch_size=None):
         for idx in batches:

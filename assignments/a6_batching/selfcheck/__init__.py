@@ -96,16 +96,20 @@ def _lines(message, diagnosis):
 
 
 def _rows(function, namespace):
-    rows = []
+    runs = []
     for entry in (e for e in _load() if e["function"] == function):
         results = _results(entry, namespace)
         if any(r.get("exc_type") == "NotImplementedError" for r in results):
             return [(f"{function}: not implemented yet", None, None, [])]
         verdicts = _verdicts(entry, results)
         failed = [v for v in verdicts if not v.passed]
+        runs.append((entry, verdicts, failed, _diagnose(entry, results) if failed else []))
+    diagnoses = explain.agree([diagnosis for *_, diagnosis in runs])  # as the grader does
+    rows = []
+    for (entry, verdicts, failed, _), diagnosis in zip(runs, diagnoses):
         rels = [v.rel_err for v in verdicts if v.rel_err is not None]
         lines = _lines(explain.named_message(failed[0].message, tuple(entry.get("returns", ()))),
-                       _diagnose(entry, results)) if failed else []
+                       diagnosis) if failed else []
         rows.append((entry["name"], not failed, max(rels) if rels else None, lines))
     return rows
 

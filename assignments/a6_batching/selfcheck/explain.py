@@ -15,7 +15,8 @@ their code). The diagnosis is a list of entries ``{"id", "name", "hint",
 3. the families that reproduce the student's outputs on every case of the
    check. None is searched when the values are right and something simpler
    (dtype, a modified input, rows per call) failed the check; when several
-   fit, all are named.
+   fit, all are named, unless ``agree`` finds, over all the function's failed
+   checks, the ones every check names.
 
 No entry quotes a value computed from the check's inputs, so the text is safe
 for hidden checks.
@@ -97,6 +98,17 @@ def diagnose(compare_spec: dict, programs: list, expected: list, results: list,
     if not named and (scaled := _scaled_step(results, expected, programs, compare_spec)):
         named = [scaled]
     return out + named
+
+
+def agree(diagnoses: list) -> list:
+    """The diagnoses of one function's checks, each keeping only the families every check
+    that named one names too: a family fitting one check by coincidence (one row at a time,
+    a zero state) but contradicted by another is dropped. Unchanged when none is common."""
+    named = [{d["id"] for d in ds if d["kind"] == "family"} for ds in diagnoses]
+    common = set.intersection(*[s for s in named if s]) if any(named) else set()
+    if not common:
+        return diagnoses
+    return [[d for d in ds if d["kind"] != "family" or d["id"] in common] for ds in diagnoses]
 
 
 def named_message(message: str, returns: tuple) -> str:
