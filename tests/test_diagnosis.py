@@ -113,6 +113,15 @@ def test_global_random_state_is_said_plainly():
     assert results and all(r.diagnosis[0]["id"] == "kind: ignores rng" for r in results)
 
 
+def test_an_unseeded_generator_of_its_own_is_not_deterministic():
+    def indices(d, batch_size, rng=None, shuffle=True, drop_last=False):
+        order = np.random.default_rng().permutation(d) if shuffle else np.arange(d)
+        stop = d - d % batch_size if drop_last else d
+        return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
+    results = failed("a6_batching", "minibatch_indices", indices)
+    assert results and all(r.diagnosis[0]["id"] == "kind: not deterministic" for r in results)
+
+
 def test_batches_are_diagnosed_from_their_structure():
     def indices(d, batch_size, rng=None, shuffle=True, drop_last=False):
         order = (rng or np.random.default_rng()).permutation(d) if shuffle else np.arange(d)

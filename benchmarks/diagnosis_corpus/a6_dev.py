@@ -210,7 +210,7 @@ WRONG = [
     ("minibatch_indices", {"not shuffled"}, indices_never_shuffled),
     ("minibatch_indices", {"kind: ignores rng"}, indices_same_every_epoch),
     ("minibatch_indices", {"kind: ignores rng"}, indices_global_choice),
-    ("minibatch_indices", {"kind: ignores rng"}, indices_global_seeded),
+    ("minibatch_indices", {"kind: ignores rng", "kind: not deterministic"}, indices_global_seeded),
     ("minibatch_indices", {"rows repeated"}, indices_choice_replace),
     ("minibatch_indices", {"ignores drop_last"}, indices_drop_last_ignored),
     ("minibatch_indices", {"not shuffled"}, indices_shuffle_inside_batches),

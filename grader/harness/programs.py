@@ -12,8 +12,8 @@ Programs:
         calls fn; "out" is the return value (a list of them with repeat > 1,
         the arguments shared between the calls, e.g. one Generator);
         with report_args, "args_after" holds the array arguments after the call;
-        with probe_rng, "rng_probe" holds the outputs for the same {"$rng"} seed under
-        another global numpy state and for the next seed.
+        with probe_rng, "rng_probe" holds the outputs for the same {"$rng"} seed
+        twice under one global numpy state, once under another, and for the next seed.
     {"op": "trajectory", "fn": name, "theta0": array, "objective": {...},
      "state": {"v": array, ...}, "pass_grad_fn": bool, "with_t": bool,
      "hyper": {...}, "steps": n}
@@ -55,12 +55,13 @@ def _call(fn, program):
 
 
 def _rng_probe(fn, program):
-    """The call again with the same seed under another global numpy state, and with the
-    next seed: a function that honours its Generator returns the same result, then another."""
+    """The call again: twice with the same seed and global numpy state, then under another
+    global state, then with the next seed. A function that honours its Generator returns
+    the same result three times, then another."""
     saved = np.random.get_state()
     try:
         outs = []
-        for shift, global_seed in ((0, 12345), (1, 12345)):
+        for shift, global_seed in ((0, 12345), (0, 12345), (0, 54321), (1, 12345)):
             np.random.seed(global_seed)
             again = dict(program, probe_rng=False, report_args=False, repeat=1,
                          args=_reseeded(program.get("args", []), shift),

@@ -9,7 +9,8 @@ their code). The diagnosis is a list of entries ``{"id", "name", "hint",
 "kind"}``, in this order:
 
 1. the failure kind, said plainly (wrong dtype, shape, NaN, raised X, modified
-   its input, ignores an argument), when it is not just "wrong values";
+   its input, not deterministic, ignores an argument), when it is not just
+   "wrong values";
 2. where: which returned value is wrong first (named as in the signature), or
    for a trajectory the step where the paths part and how the error evolves;
 3. the families that reproduce the student's outputs on every case of the
@@ -39,6 +40,8 @@ KINDS = (
     (r"ignores its rng", "kind: ignores rng", "ignores its rng argument",
      "draw every random number from the Generator passed as rng (rng.permutation), "
      "never from np.random or a Generator of your own"),
+    (r"not deterministic", "kind: not deterministic", "not deterministic",
+     "the same inputs must give the same result: draw only from the Generator passed as rng"),
     (r"consecutive epochs gave the same order", "kind: ignores rng", "ignores its rng argument",
      "draw from the Generator passed as rng, so that each epoch continues its stream"),
     (r"grad_fn was given", "kind: ignores micro_batch_size", "ignores micro_batch_size",

@@ -123,12 +123,15 @@ def _rng_problem(got):
     """An rng argument must decide the order alone: the same seed gives the same batches
     whatever numpy's global state, another seed other batches."""
     probe = got.get("rng_probe")
-    if not probe or len(probe) != 2:
+    if not probe or len(probe) != 4:
         return None
-    if not _same(got["out"], probe[0]):
+    if not _same(probe[0], probe[1]):
+        return ("not deterministic: the same rng and the same global random state gave "
+                "other batches; draw from the Generator passed as rng, nothing else")
+    if not _same(probe[0], probe[2]):
         return ("ignores its rng argument: the same rng gave other batches after numpy's "
                 "global random state changed; draw from rng, not from np.random")
-    if _same(got["out"], probe[1]):
+    if _same(probe[0], probe[3]):
         return ("ignores its rng argument: a different rng gave the same batches; "
                 "shuffle with the Generator passed as rng")
     return None
