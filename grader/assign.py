@@ -39,6 +39,7 @@ from grader.harness import wire
 
 HARNESS = Path(__file__).parent / "harness"
 SHIPPED = ("programs.py", "compare.py", "wire.py")
+EXPLAIN = Path(__file__).parent / "diagnosis" / "explain.py"  # the diagnosis, shared
 REQUIREMENTS = "numpy>=1.24\nmatplotlib>=3.6\njupyter\n"
 STUB = 'raise NotImplementedError("{name}: write your code here")'
 ANSWER = "_Type your answer here._"
@@ -101,6 +102,7 @@ def write_selfcheck(folder: Path, data_name: str, data: bytes) -> None:
     _fresh(folder)
     for module in SHIPPED:
         shutil.copyfile(HARNESS / module, folder / module)
+    shutil.copyfile(EXPLAIN, folder / "explain.py")
     shutil.copyfile(HARNESS / "selfcheck.py", folder / "__init__.py")
     (folder / data_name).write_bytes(data)
 
@@ -238,8 +240,9 @@ def strip_solutions(source: str) -> str:
 
 
 def checks_data(spec, secret=None) -> bytes:
-    """The checks as data: inputs, expected outputs, mistakes' outputs. Without
-    ``secret``, the public checks' preview; with it, every check drawn from it."""
+    """The checks as data: inputs, expected outputs, the mistake families' outputs (never
+    their code), the names of the returned values. Without ``secret``, the public checks'
+    preview; with it, every check drawn from it."""
     checks = []
     with _seeded_fresh_generators():
         prepared = prepare(spec, secret)
@@ -249,7 +252,8 @@ def checks_data(spec, secret=None) -> bytes:
         checks.append({"name": prep.check.name, "function": prep.check.function,
                        "compare": prep.check.compare, "programs": prep.programs,
                        "expected": prep.expected,
-                       "mistakes": [{"name": m.name, "hint": m.hint, "outputs": outs}
+                       "returns": list(prep.returns),
+                       "mistakes": [{"id": m.id, "name": m.name, "hint": m.hint, "outputs": outs}
                                     for m, outs in prep.mistakes]})
     return wire.encode({"assignment": spec.id, "version": spec.version, "checks": checks})
 

@@ -1,8 +1,9 @@
 """Compare a submission's raw outputs with the expected ones; give points.
 
 Every verdict is computed here, in the grader's process, from plain data
-the student's process returned. A failed check is compared with the
-catalogued mistakes of its function to name what went wrong.
+the student's process returned. A failed check is diagnosed by
+``grader.diagnosis.explain``: the failure kind, where it goes wrong, and the
+mistake families whose outputs reproduce the student's.
 
 A failed hidden check says only which kind of failure it was, in words
 fixed here (``HIDDEN_KINDS``): no message from the run, no expected or got
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from grader.harness.compare import judge, same_as
+from grader.diagnosis import explain
+from grader.harness.compare import judge
 
 
 @dataclass
@@ -31,7 +33,7 @@ class CheckResult:
     public: bool
     rel_err: float | None = None
     message: str = ""
-    diagnosis: list = field(default_factory=list)  # [{"name", "hint"}]
+    diagnosis: list = field(default_factory=list)  # [{"id", "name", "hint", "kind"}]
     detail: str = ""  # expected vs got, for public checks only
 
 
@@ -44,7 +46,8 @@ def judge_check(prep, results: list) -> CheckResult:
     check = prep.check
     result = CheckResult(check.name, prep.question.name, check.function,
                          0.0 if failed else float(check.points), float(check.points),
-                         not failed, check.public, rel, failed[0].message if failed else "")
+                         not failed, check.public, rel,
+                         explain.named_message(failed[0].message, prep.returns) if failed else "")
     if failed:
         result.diagnosis = diagnose(prep, results)
         k = next(i for i, v in enumerate(verdicts) if not v.passed)
@@ -138,9 +141,21 @@ def _as_lists(value):
 
 
 def diagnose(prep, results: list) -> list:
-    """The catalogued mistakes whose outputs the student's match on every case."""
-    return [{"name": m.name, "hint": m.hint} for m, outputs in prep.mistakes
-            if same_as(prep.check.compare, results, outputs, prep.programs)]
+    """Failure kind, where it goes wrong, and the families that reproduce the outputs."""
+    families = [{"id": m.id, "name": m.name, "hint": m.hint, "outputs": outputs}
+                for m, outputs in prep.mistakes]
+    return explain.diagnose(prep.check.compare, prep.programs, prep.expected, results,
+                            families, prep.returns)
+
+
+def agree_per_function(checks: list) -> None:
+    """Keep, on each failed check, the families all of its function's failed checks name."""
+    by_function: dict = {}
+    for c in checks:
+        by_function.setdefault(c.function, []).append(c)
+    for group in by_function.values():
+        for c, diagnosis in zip(group, explain.agree([c.diagnosis for c in group])):
+            c.diagnosis = diagnosis
 
 
 def not_run(prep, reason: str, status: str = "") -> CheckResult:
@@ -177,6 +192,7 @@ def score_run(prepared: list, raw, case_index: list) -> dict:
                                   STATUS_OF_RUN.get(raw.status, "error")))
         else:
             checks.append(judge_check(prep, results))
+    agree_per_function(checks)
     questions: dict = {}
     for prep, result in zip(prepared, checks):
         questions[prep.question.name] = questions.get(prep.question.name, 0.0) + result.points

@@ -163,10 +163,31 @@ def accumulated_gradient_all_rows_at_once(grad_fn, theta, X, y, micro_batch_size
     return grad_fn(theta, X, y)
 
 
+def minibatch_indices_global_state(d, batch_size, rng=None, shuffle=True, drop_last=False):
+    order = np.random.permutation(d) if shuffle else np.arange(d)
+    stop = d - d % batch_size if drop_last else d
+    return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
+
+
+def train_epoch_ignores_micro_batch_size(grad_fn, theta, X, y, batches, lr, micro_batch_size=None):
+    for idx in batches:
+        theta = theta - lr * grad_fn(theta, X[idx], y[idx])
+    return theta
+
+
+def train_epoch_modifies_theta(grad_fn, theta, X, y, batches, lr, micro_batch_size=None):
+    for idx in batches:
+        theta -= lr * grad_fn(theta, X[idx], y[idx])
+    return theta
+
+
 UNCATALOGUED = [("minibatch_indices", minibatch_indices_never_shuffled),
                 ("minibatch_indices", minibatch_indices_ignores_drop_last),
                 ("minibatch_indices", minibatch_indices_same_every_epoch),
-                ("accumulated_gradient", accumulated_gradient_all_rows_at_once)]
+                ("accumulated_gradient", accumulated_gradient_all_rows_at_once),
+                ("minibatch_indices", minibatch_indices_global_state),
+                ("train_epoch", train_epoch_ignores_micro_batch_size),
+                ("train_epoch", train_epoch_modifies_theta)]
 
 
 # -- tests ----------------------------------------------------------------------------
@@ -209,6 +230,17 @@ def test_every_mistake_fails_and_is_named(mistake, seed):
 def test_uncatalogued_wrong_answers_fail(function, impl):
     results = [run_check(p, {function: impl}) for p in preps_of(function)]
     assert any(not r.passed for r in results)
+
+
+@pytest.mark.parametrize("function,impl,words", [
+    ("minibatch_indices", minibatch_indices_global_state, "ignores its rng"),
+    ("train_epoch", train_epoch_ignores_micro_batch_size, "grad_fn was given"),
+    ("train_epoch", train_epoch_modifies_theta, "modified its input"),
+], ids=lambda x: getattr(x, "__name__", None))
+def test_every_argument_is_honoured_and_inputs_stay(function, impl, words):
+    """Each fails a public check, with a message that says what kind of failure it is."""
+    results = [run_check(p, {function: impl}) for p in preps_of(function) if p.check.public]
+    assert any(words in r.message for r in results if not r.passed), [r.message for r in results]
 
 
 def test_public_checks_ship_small_data():

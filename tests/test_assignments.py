@@ -209,8 +209,8 @@ def test_selfcheck_beside_the_master_runs_the_hidden_checks_too(monkeypatch, cap
         assert sc.passes("adam_update: hidden trajectory", dict(spec.reference))
         wrong = next(m for m in spec.mistakes if m.name == "Adam without bias correction")
         assert not sc.passes("adam_update: hidden trajectory", {"adam_update": wrong.impl})
-        assert sc.check("sgd_update", dict(spec.reference))
-        assert "sgd_update: hidden steps" in capsys.readouterr().out
+        report = sc.check("sgd_update", dict(spec.reference))
+        assert report and "sgd_update: hidden steps" in str(report)
     finally:
         sys.modules.pop("selfcheck", None)
 
@@ -223,9 +223,11 @@ def test_selfcheck_is_fast_and_names_mistakes(selfcheck, capsys):
     assert sc.check("adam_update", dict(spec.reference))
     assert time.perf_counter() - start < 0.05
     wrong = next(m for m in spec.mistakes if m.name == "Adam without bias correction")
-    assert not sc.check("adam_update", {"adam_update": wrong.impl})
-    out = capsys.readouterr().out
-    assert "looks like: Adam without bias correction" in out and "hidden checks" in out
+    report = sc.check("adam_update", {"adam_update": wrong.impl})
+    assert not report
+    assert "looks like: Adam without bias correction" in str(report) and "hidden checks" in str(report)
+    assert "Adam without bias correction" in report._repr_html_()
+    assert capsys.readouterr().out == ""  # shown once, by the notebook, as the returned Report
 
 
 def test_passes_ignores_what_the_function_prints(selfcheck, capsys):
@@ -245,8 +247,9 @@ def test_selfcheck_says_not_implemented_in_one_line(selfcheck, capsys):
 
     def batch_size_for(mode, d, b=None):
         raise NotImplementedError("batch_size_for: write your code here")
-    assert not sc.check("batch_size_for", {"batch_size_for": batch_size_for})
-    assert capsys.readouterr().out.strip() == "batch_size_for: not implemented yet"
+    report = sc.check("batch_size_for", {"batch_size_for": batch_size_for})
+    assert not report
+    assert str(report).strip() == "batch_size_for: not implemented yet"
 
 
 EXPECTED_EXAMPLES = {  # student prefix -> (status, full marks?)

@@ -4,19 +4,23 @@ One question per function, every check one point. Every input is drawn from
 the check's ``rng``: students get a preview of the public checks (kept small)
 with their expected outputs, and grading draws all checks afresh. Batching is checked by properties, never by
 one shuffle order: the index batches must partition range(d) as asked
-(``partition``), accumulated gradients must equal the full mean while no call
-of grad_fn sees more rows than a micro-batch (``micro_batches``), and an
-epoch over explicitly given batches must land on the reference's parameters.
+(``partition``) and a given rng must decide the order alone (the same rng
+under another global numpy state gives the same batches, another rng other
+ones); accumulated gradients must equal the full mean while no call of
+grad_fn sees more rows than a micro-batch (``micro_batches``), and an epoch
+over explicitly given batches must land on the reference's parameters, with
+micro_batch_size honoured the same way. No function may modify its inputs.
 """
 import numpy as np
 
 from .mistakes import MISTAKES
-from grader.checks import (Assignment, Check, Question, Written, allclose, call, equal,
+from grader.checks import (Assignment, Check, Question, Written, call, equal,
                            micro_batches, objective, partition, raises, rng)
 from reference import batching as ref
 
 FUNCTIONS = ("batch_size_for", "minibatch_indices", "accumulated_gradient", "train_epoch")
-EPOCH = allclose(rtol=1e-10, atol=1e-12)
+# Epochs: no input modified, and with micro_batch_size no grad_fn call sees more rows.
+EPOCH = micro_batches(rtol=1e-10, atol=1e-12, inputs_unchanged=True)
 
 
 # -- batch_size_for ---------------------------------------------------------------
@@ -64,6 +68,11 @@ def _seed(rng_):
     return rng(int(rng_.integers(2 ** 31)))
 
 
+def _probed(program):
+    """Also run with the same rng under another global numpy state, and with another rng."""
+    return dict(program, probe_rng=True)
+
+
 def _d_and_b(rng_, low=8, high=16):
     d = int(rng_.integers(low, high))
     return d, int(rng_.integers(2, d))
@@ -73,7 +82,7 @@ def public_shuffled(rng_):
     """A short last batch, drop_last, and one batch of all rows."""
     (d1, b1), (d2, b2), d3 = _d_and_b(rng_), _d_and_b(rng_), int(rng_.integers(8, 16))
     d1 += d1 % b1 == 0
-    return [call("minibatch_indices", d1, b1, _seed(rng_)),
+    return [_probed(call("minibatch_indices", d1, b1, _seed(rng_))),
             call("minibatch_indices", d2, b2, _seed(rng_), drop_last=True),
             call("minibatch_indices", d3, d3, _seed(rng_))]
 
@@ -96,10 +105,11 @@ def hidden_shuffled(rng_):
     for drop_last in (False, True):
         d = int(rng_.integers(20, 200))
         for b in (1, int(rng_.integers(2, d)), d):
-            cases.append(call("minibatch_indices", d, b, _seed(rng_), drop_last=drop_last))
+            cases.append(_probed(call("minibatch_indices", d, b, _seed(rng_),
+                                      drop_last=drop_last)))
     d = int(rng_.integers(4, 20)) * 6
     cases += [call("minibatch_indices", d, 6, _seed(rng_), shuffle=True, drop_last=True),  # divides
-              call("minibatch_indices", 23, 5, rng=_seed(rng_), shuffle=True, drop_last=False),
+              _probed(call("minibatch_indices", 23, 5, rng=_seed(rng_), shuffle=True)),
               call("minibatch_indices", 50, 7)]  # no rng: a fresh Generator
     return cases
 
@@ -145,7 +155,8 @@ def accumulation_check(name, n_values, m, p, public, description):
     def cases(rng_):
         return [_accumulate(rng_, kind, n, p, m) for n in n_values
                 for kind in ("linear", "logistic")]
-    return Check(name, "accumulated_gradient", 1, cases, micro_batches(max_rows=m),
+    return Check(name, "accumulated_gradient", 1, cases,
+                 micro_batches(max_rows=m, inputs_unchanged=True),
                  public=public, description=description)
 
 

@@ -136,4 +136,5 @@ ASSIGNMENT = Assignment(
     mistakes=MISTAKES,
     written=(Written("pseudocode", "Pseudocode for the six rules", 5),),
     functions=tuple(RULES),
+    returns={name: ("theta",) + states for name, (states, *_) in RULES.items()},
 )

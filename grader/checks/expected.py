@@ -21,6 +21,7 @@ class Prepared:
     programs: list
     expected: list
     mistakes: list  # [(Mistake, [result per program])]
+    returns: tuple = ()  # names of the function's returned values, for diagnosis
 
 
 def prepare(assignment, secret=None) -> list[Prepared]:
@@ -35,7 +36,14 @@ def prepare(assignment, secret=None) -> list[Prepared]:
         for result, program in zip(expected, plans):
             if not result["ok"] and check.compare["kind"] != "raises":
                 raise RuntimeError(f"the reference fails check {check.name!r}: {result['error']}")
-        mistakes = [(m, [programs.run(p, {m.function: m.impl}) for p in plans])
-                    for m in assignment.mistakes if m.function == check.function]
-        out.append(Prepared(question, check, plans, expected, mistakes))
+        with np.errstate(all="ignore"):  # families may divide by zero: that is their mistake
+            mistakes = [(m, [_outcome(programs.run(p, {m.function: m.impl})) for p in plans])
+                        for m in assignment.mistakes if m.function == check.function]
+        out.append(Prepared(question, check, plans, expected, mistakes,
+                            tuple(assignment.returns.get(check.function, ()))))
     return out
+
+
+def _outcome(result: dict) -> dict:
+    """What diagnosis compares of a family's run: its output or its exception type."""
+    return {k: result[k] for k in ("ok", "out", "exc_type") if k in result}

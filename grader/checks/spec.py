@@ -62,6 +62,11 @@ class Mistake:
     name: str
     hint: str
     impl: Callable
+    family: str = ""  # the family's id; variants of one family share it
+
+    @property
+    def id(self) -> str:
+        return self.family or self.name
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class Assignment:
     mistakes: tuple = ()
     written: tuple = ()                  # Written answers, marked by hand
     functions: tuple = field(default=())  # what students implement, in notebook order
+    returns: dict = field(default_factory=dict)  # function -> names of its returned values
     files: tuple = ()                    # paths in its folder the notebook reads; shipped
     folder: Path | None = field(default=None, compare=False)  # set by grader.course.load
 
@@ -144,5 +150,8 @@ def partition() -> dict:
     return {"kind": "partition"}
 
 
-def micro_batches(max_rows: int, rtol=1e-10, atol=1e-12) -> dict:
-    return {"kind": "micro_batches", "max_rows": max_rows, "rtol": rtol, "atol": atol}
+def micro_batches(max_rows: int | None = None, rtol=1e-10, atol=1e-12,
+                  inputs_unchanged=False) -> dict:
+    """max_rows None: the limit is each program's micro_batch_size (none without one)."""
+    return {"kind": "micro_batches", "max_rows": max_rows, "rtol": rtol, "atol": atol,
+            "inputs_unchanged": inputs_unchanged}

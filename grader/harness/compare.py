@@ -114,7 +114,27 @@ def partition(got, want, program):
         if all(f == flat[0] for f in flat[1:]):
             return Verdict(False, None, "consecutive epochs gave the same order: "
                                         "shuffle with the Generator passed as rng")
+    if (problem := _rng_problem(got)):
+        return Verdict(False, None, problem)
     return Verdict(True)
+
+
+def _rng_problem(got):
+    """An rng argument must decide the order alone: the same seed gives the same batches
+    whatever numpy's global state, another seed other batches."""
+    probe = got.get("rng_probe")
+    if not probe or len(probe) != 4:
+        return None
+    if not _same(probe[0], probe[1]):
+        return ("not deterministic: the same rng and the same global random state gave "
+                "other batches; draw from the Generator passed as rng, nothing else")
+    if not _same(probe[0], probe[2]):
+        return ("ignores its rng argument: the same rng gave other batches after numpy's "
+                "global random state changed; draw from rng, not from np.random")
+    if _same(probe[0], probe[3]):
+        return ("ignores its rng argument: a different rng gave the same batches; "
+                "shuffle with the Generator passed as rng")
+    return None
 
 
 def _partition_problem(batches, d, b, drop_last, shuffle):
@@ -140,11 +160,15 @@ def _partition_problem(batches, d, b, drop_last, shuffle):
     return None
 
 
-def micro_batches(got, want, program, rtol=1e-10, atol=1e-12, max_rows=None):
-    """allclose, and no call of grad_fn saw more than ``max_rows`` rows."""
-    verdict = allclose(got, want, program, rtol=rtol, atol=atol)
+def micro_batches(got, want, program, rtol=1e-10, atol=1e-12, max_rows=None,
+                  inputs_unchanged=False):
+    """allclose, and no call of grad_fn saw more than ``max_rows`` rows (by default the
+    program's micro_batch_size, when it passes one)."""
+    verdict = allclose(got, want, program, rtol=rtol, atol=atol, inputs_unchanged=inputs_unchanged)
     if not verdict.passed:
         return verdict
+    if max_rows is None:
+        max_rows = program.get("kwargs", {}).get("micro_batch_size")
     rows = [r for r in got.get("grad_rows", []) if isinstance(r, int)]
     if max_rows is not None and rows and max(rows) > max_rows:
         return Verdict(False, verdict.rel_err,

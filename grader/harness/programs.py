@@ -11,7 +11,9 @@ Programs:
      "report_args": False}
         calls fn; "out" is the return value (a list of them with repeat > 1,
         the arguments shared between the calls, e.g. one Generator);
-        with report_args, "args_after" holds the array arguments after the call.
+        with report_args, "args_after" holds the array arguments after the call;
+        with probe_rng, "rng_probe" holds the outputs for the same {"$rng"} seed
+        twice under one global numpy state, once under another, and for the next seed.
     {"op": "trajectory", "fn": name, "theta0": array, "objective": {...},
      "state": {"v": array, ...}, "pass_grad_fn": bool, "with_t": bool,
      "hyper": {...}, "steps": n}
@@ -47,7 +49,37 @@ def _call(fn, program):
     result = {"ok": True, "out": outs[0] if len(outs) == 1 else outs, "grad_rows": log}
     if program.get("report_args"):  # only checks of unmodified inputs need them back
         result["args_after"] = [plain(a) if isinstance(a, np.ndarray) else None for a in args]
+    if program.get("probe_rng"):
+        result["rng_probe"] = _rng_probe(fn, program)
     return result
+
+
+def _rng_probe(fn, program):
+    """The call again: twice with the same seed and global numpy state, then under another
+    global state, then with the next seed. A function that honours its Generator returns
+    the same result three times, then another."""
+    saved = np.random.get_state()
+    try:
+        outs = []
+        for shift, global_seed in ((0, 12345), (0, 12345), (0, 54321), (1, 12345)):
+            np.random.seed(global_seed)
+            again = dict(program, probe_rng=False, report_args=False, repeat=1,
+                         args=_reseeded(program.get("args", []), shift),
+                         kwargs=_reseeded(program.get("kwargs", {}), shift))
+            outs.append(_call(fn, again)["out"])
+        return outs
+    finally:
+        np.random.set_state(saved)
+
+
+def _reseeded(value, shift):
+    if isinstance(value, dict) and "$rng" in value:
+        return {"$rng": value["$rng"] + shift}
+    if isinstance(value, dict):
+        return {k: _reseeded(v, shift) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reseeded(v, shift) for v in value]
+    return value
 
 
 def _trajectory(fn, program):

@@ -74,7 +74,9 @@ def _check_lines(c):
     if c.get("detail"):
         lines.append(f"  - {plain(c['detail'])}")
     for d in c["diagnosis"]:
-        lines.append(f"  - Looks like **{plain(d['name'])}**. Hint: {plain(d['hint'])}")
+        said = f"Looks like **{plain(d['name'])}**" if d.get("kind", "family") == "family" \
+            else plain(d["name"][:1].upper() + d["name"][1:])
+        lines.append(f"  - {said}. Hint: {plain(d['hint'])}")
     return lines
 
 

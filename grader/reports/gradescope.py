@@ -35,7 +35,8 @@ def check_output(c) -> str:
     lines = [c["message"]] if c["message"] else []
     if c.get("detail"):
         lines.append(c["detail"])
-    lines += [f"Looks like: {d['name']}. Hint: {d['hint']}" for d in c["diagnosis"]]
+    lines += [f"{'Looks like: ' if d.get('kind', 'family') == 'family' else ''}{d['name']}. "
+              f"Hint: {d['hint']}" for d in c["diagnosis"]]
     return "\n".join(lines)
 
 

@@ -92,6 +92,8 @@ def misconceptions(records: list) -> list:
     for r in records:
         for c in r["checks"]:
             for d in c.get("diagnosis", []):
+                if d.get("kind") == "where":  # where it went wrong is not a misconception
+                    continue
                 m = found.setdefault(d["name"], Misconception(d["name"], d["hint"], [], []))
                 if c["function"] not in m.functions:
                     m.functions.append(c["function"])
