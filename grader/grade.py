@@ -107,10 +107,13 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
             except UsageError:
                 raise  # the run cannot go on (its Dask scheduler is gone): no row, --resume
             except Exception as exc:  # a fault of ours must still leave the student a row
-                job.status, job.reason = "error", f"{INTERNAL}: {type(exc).__name__}: {exc}"
-                record.update(_unrun(spec, prepared, job))
+                record.update(_internal(spec, prepared, job, exc))
         # The student's own files now, while other submissions run; the class's at the end.
-        feedback[record["student"]] = reports.write_student(spec, journal.append(record), out)
+        try:
+            feedback[record["student"]] = reports.write_student(spec, journal.append(record), out)
+        except Exception as exc:  # e.g. a result no report can render: the row says so
+            record.update(_internal(spec, prepared, job, exc), answers={}, own_code=[])
+            feedback[record["student"]] = reports.write_student(spec, journal.append(record), out)
         return record
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -199,6 +202,11 @@ def _flatten(prepared):
         index.append(list(range(len(plan), len(plan) + len(prep.programs))))
         plan += [[prep.check.name, p] for p in prep.programs]
     return plan, index
+
+
+def _internal(spec, prepared, job, exc) -> dict:
+    job.status, job.reason = "error", f"{INTERNAL}: {type(exc).__name__}: {str(exc)[:300]}"
+    return _unrun(spec, prepared, job)
 
 
 def _unrun(spec, prepared, job) -> dict:

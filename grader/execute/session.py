@@ -10,10 +10,11 @@ import os
 import select
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from grader.execute import frames as frames_
 from grader.harness import wire
 
 STATUS_OK, STATUS_TIMEOUT, STATUS_CRASHED, STATUS_PROTOCOL = "ok", "timeout", "crashed", "protocol"
@@ -60,22 +61,30 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher,
                    files: dict | None = None) -> RawRun:
     """Execute ``cells``, then run ``programs`` ([check name, program] pairs).
 
-    ``files``: {relative path: bytes} the assignment ships, placed read-only in the
-    notebook's working directory before its first cell."""
+    A worker that dies during a check fails that check and every later one
+    of the same function; a fresh worker runs the cells again and goes on
+    with the other checks (so at most one restart per function, all within
+    the submission's time limit). ``files``: {relative path: bytes} the
+    assignment ships, placed read-only in the notebook's working directory
+    before its first cell.
+    """
     start = time.monotonic()
     run = RawRun(isolation=launcher.isolation)
     programs_frame = _programs_frame(programs)
-    proc = launcher.start(programs_frame)
-    try:
-        run.memory_cap = launcher.confine(proc, limits.memory)
-        frames = Frames(proc.stdout, limits.result_limit)
-        _converse(proc, launcher, frames, cells, programs, limits, run, start, programs_frame,
-                  files or {})
-    finally:
-        launcher.stop(proc, finished=run.status in (STATUS_OK, STATUS_CRASHED, STATUS_MEMORY))
-    if run.status == STATUS_CRASHED and launcher.over_memory(proc):
-        _fail(run, STATUS_MEMORY, f"the notebook's processes together went over the memory "
-                                  f"limit ({limits.memory / 2 ** 30:g} GiB) and were ended")
+    resume = None
+    while True:
+        proc = launcher.start(programs_frame)
+        try:
+            run.memory_cap = launcher.confine(proc, limits.memory)
+            death = _converse(proc, launcher, cells, programs, limits, run, start,
+                              programs_frame, resume, files or {})
+        finally:
+            launcher.stop(proc, finished=run.status in (STATUS_OK, STATUS_CRASHED, STATUS_MEMORY))
+        if run.status == STATUS_CRASHED and launcher.over_memory(proc):
+            _fail(run, STATUS_MEMORY, f"the notebook's processes together went over the memory "
+                                      f"limit ({_gib(limits.memory)}) and were ended")
+        if death is None or (resume := _after_death(death, programs, limits, run, resume)) is None:
+            break
     run.seconds = time.monotonic() - start
     return run
 
@@ -96,15 +105,30 @@ def _programs_frame(programs: list) -> bytes:
     return frame
 
 
-def _converse(proc, launcher, frames, cells, programs, limits, run, start, programs_frame, files):
+@dataclass(frozen=True)
+class Death:
+    """A worker that ended during case ``case`` (a check's first unanswered case)."""
+    case: int
+    memory: bool  # the launcher saw it go over its memory limit
+
+
+def _converse(proc, launcher, cells, programs, limits, run, start, programs_frame, resume,
+              files):
+    """Talk with one worker until it is done or fails; returns a ``Death`` if it
+    ended during a check (the run may go on in a fresh worker), else None."""
     deadline = start + limits.timeout
     preloaded = getattr(proc, "preloaded", False)
     job = {"cells": cells, "preloaded": preloaded, **limits.for_worker(),
            "files": {name: np.frombuffer(data, np.uint8) for name, data in files.items()}}
+    if resume is not None:
+        job["resume"] = resume
     if not launcher.own_user:
         job["processes"] = None  # would count every process of the tutor's own user
     if not _send(proc, job, run, deadline):
-        return
+        return None
+    frames = Frames(proc.stdout, limits.result_limit)
+    ctx = frames_.Context(len(cells), tuple(name for name, _ in programs), limits.output_limit,
+                          frames_.CELLS, run.results)
     current = None
     most_cases = max(Counter(name for name, _ in programs).values(), default=1)
     per_check = limits.call_timeout * most_cases + 2  # each case has its own alarm inside
@@ -112,73 +136,100 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start, progr
     def next_check():
         return min(start + limits.timeout, time.monotonic() + per_check)
     while True:
-        message = _next(frames, deadline, run, current)
+        try:
+            message = _next(frames, deadline, run, current, ctx)
+        except EOFError:
+            return _ended(proc, launcher, limits, run, ctx, current)
         if message is None:
-            return
-        event = message.get("event")
+            return None
+        event = message["event"]
         if event == "cell":
-            index = message.get("index")
-            current = f"cell {index + 1}" if isinstance(index, int) else "a cell"
+            current = f"cell {message['index'] + 1}"
         elif event == "executed":
-            cells, output = message.get("cells"), message.get("output")
-            if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells) \
-                    or not isinstance(output, str):
-                return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid message")
-            run.cells, run.output = cells, output
+            if resume is None:  # a restart runs the same cells again: the first run's are kept
+                run.cells, run.output = message["cells"], message["output"]
+            ctx = replace(ctx, phase=frames_.CHECKS)
             deadline = next_check()
             if not preloaded and not _send(proc, programs_frame, run, deadline):
-                return
-            current = _call_label(programs, 0)
+                return None
+            current = _call_label(programs, _unanswered(run, len(programs)))
         elif event == "results":
-            cases = _cases(message.get("results"), len(programs))
-            if not cases:
-                return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid result")
-            run.results.update(cases)
-            current = _call_label(programs, max(cases) + 1)
+            run.results.update(message["results"])
+            current = _call_label(programs, max(message["results"]) + 1)
             deadline = next_check()
         elif event == "done":
-            return
+            return None
         elif event == "limit":
-            return _fail(run, STATUS_MEMORY, f"{message.get('where', 'the notebook')} ran out of "
-                                             f"memory (limit {limits.memory / 2 ** 30:g} GiB)")
-        else:
-            return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an unknown message")
+            return _fail(run, STATUS_MEMORY, f"{message['where']} ran out of memory "
+                                             f"(limit {_gib(limits.memory)})")
 
 
-def _cases(results, count: int) -> dict:
-    """Case number -> result, from a frame's {"k": result}; {} if any key is off.
+def _ended(proc, launcher, limits, run, ctx, current):
+    """The worker's output ended: during the cells, the submission's status;
+    during the checks, a ``Death`` at the first case not answered."""
+    memory = launcher.over_memory(proc)
+    if ctx.phase == frames_.CHECKS:
+        case = _unanswered(run, len(ctx.checks))
+        return None if case is None else Death(case, memory)
+    if memory:
+        return _fail(run, STATUS_MEMORY, f"{current or 'start-up'} ran out of memory "
+                                         f"(limit {_gib(limits.memory)})")
+    return _fail(run, STATUS_CRASHED, f"the notebook's process ended during {current or 'start-up'}"
+                                      " (os._exit, a crash or a kill)")
 
-    (The student's process can write frames itself: nothing in one is trusted.)
-    """
-    if not isinstance(results, dict):
-        return {}
-    cases = {}
-    for key, value in results.items():
-        if not (key.isdecimal() and len(key) <= 9 and str(int(key)) == key and int(key) < count
-                and isinstance(value, dict)):
-            return {}
-        cases[int(key)] = value
-    return cases
+
+def _after_death(death, programs, limits, run, resume):
+    """Fail the check the worker died in and every later case of its function;
+    the resume point of a fresh worker, or None when no case is left to run."""
+    name, fn = programs[death.case][0], programs[death.case][1].get("fn")
+    skip = set(resume["skip"]) if resume else set()
+    if death.memory:
+        exc_type, why = "MemoryError", f"ran out of memory (limit {_gib(limits.memory)})"
+    else:
+        exc_type, why = "Crashed", "the notebook's process ended (os._exit, a crash or a kill)"
+    if fn in skip:  # its function never ran here: something else ends the worker
+        return _fail(run, STATUS_CRASHED, f"{why} at check {name!r}")
+    end = death.case
+    while end < len(programs) and programs[end][0] == name:
+        run.results[end] = {"ok": False, "exc_type": exc_type, "error": f"{why} during this check"}
+        end += 1
+    for k in range(end, len(programs)):
+        if programs[k][1].get("fn") == fn:
+            run.results[k] = {"ok": False, "exc_type": exc_type,
+                              "error": f"not run: {why} during an earlier check of {fn}"}
+    rest = _unanswered(run, len(programs))
+    return None if rest is None else {"from": rest, "skip": sorted(skip | {fn}, key=str)}
+
+
+def _unanswered(run, count: int):
+    """The first case number without a result, or None."""
+    return next((k for k in range(count) if k not in run.results), None)
+
+
+def _gib(size: int) -> str:
+    return f"{size / 2 ** 30:g} GiB"
 
 
 def _call_label(programs, k):
-    return f"check {programs[k][0]!r}" if k < len(programs) else "the end of the run"
+    return f"check {programs[k][0]!r}" if k is not None and k < len(programs) \
+        else "the end of the run"
 
 
-def _next(frames, deadline, run, current):
+def _next(frames, deadline, run, current, ctx):
+    """The next frame, validated: the only place a frame from the worker is read.
+    None (with the run's status set) on a timeout or anything off; EOFError at
+    the end of the worker's output."""
     try:
-        item = frames.next(deadline)
+        return frames_.validate(frames.next(deadline), ctx)
     except TimeoutError:
         return _fail(run, STATUS_TIMEOUT, f"still running at {current or 'start-up'} "
                                           "when the time limit ran out")
     except EOFError:
-        return _fail(run, STATUS_CRASHED, f"the notebook's process ended during {current or 'start-up'}"
-                                          " (os._exit, a crash or a kill)")
+        raise
+    except frames_.FrameError as exc:
+        return _fail(run, STATUS_PROTOCOL, f"the notebook's process sent an invalid message: {exc}")
     except Exception as exc:  # undecodable or oversized data from the student's side
         return _fail(run, STATUS_PROTOCOL, f"the notebook's process sent unreadable data: {exc}")
-    if not isinstance(item, dict):
-        return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid message")
-    return item
 
 
 def _fail(run, status, reason):

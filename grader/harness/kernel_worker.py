@@ -22,16 +22,15 @@ _g_worker._neutralise(get_ipython())
 del _g_sys, _g_worker
 """
 RUN = """
-def _g_run(src, dst, timeout):
+def _g_run(src, dst):
     from harness import worker as _w, wire as _wire
-    programs = _wire.decode(open(src, "rb").read())
+    task = _wire.decode(open(src, "rb").read())
     _w._install_alarm()
-    done, results = set(), {{}}
-    for k, program in programs:
-        results[k] = _w._run_case(program, globals(), {{"call_timeout": timeout}}, done,
-                                 None, "")
-    open(dst, "wb").write(_wire.encode(results))
-_g_run({src!r}, {dst!r}, {timeout!r})
+    failed, results = task["failed"], {{}}
+    for k, program in task["cases"]:
+        results[k] = _w._run_case(program, globals(), task["job"], failed)
+    open(dst, "wb").write(_wire.encode({{"results": results, "failed": failed}}))
+_g_run({src!r}, {dst!r})
 del _g_run
 """
 
@@ -63,10 +62,10 @@ def main() -> None:
                 cells.append({"index": index, "error": _describe(error, cell.source)})
             send({"event": "executed", "cells": cells, "output_bytes": 0, "output": ""})
             limit = job.get("result_limit", worker.FRAME_LIMIT)
-            for check, cases in worker._by_check(worker.programs_of(job, proto_in)):
-                results = _run_check(client, cases, job.get("call_timeout", 10.0))
-                if any(r.get("exc_type") == "MemoryError" for r in results.values()):
-                    worker._out_of_memory(send, f"check {check!r}")
+            failed: dict = {}  # carried from check to check
+            for check, cases in worker._by_check(worker.programs_of(job, proto_in),
+                                                 job.get("resume")):
+                results = _run_check(client, cases, job, failed)
                 send(worker.results_frame(check, results, limit))
             send({"event": "done"})
         except (DeadKernelError, CellTimeoutError, TimeoutError, RuntimeError):
@@ -74,17 +73,24 @@ def main() -> None:
     os._exit(0)
 
 
-def _run_check(client, cases, timeout):
+def _run_check(client, cases, job, failed):
+    """The check's results from the kernel; ``failed`` (see ``worker._run_case``)
+    is updated with what the kernel learnt."""
     src, dst = os.path.abspath("programs.bin"), os.path.abspath("results.bin")
+    timeout = job.get("call_timeout", 10.0)
+    task = {"cases": [[k, p] for k, p in cases], "failed": failed,
+            "job": {"call_timeout": timeout, "memory": job.get("memory")}}
     with open(src, "wb") as f:
-        f.write(wire.encode([[k, p] for k, p in cases]))
+        f.write(wire.encode(task))
     if os.path.exists(dst):
         os.remove(dst)
-    _run_source(client, RUN.format(src=src, dst=dst, timeout=timeout), timeout * len(cases) + 5)
+    _run_source(client, RUN.format(src=src, dst=dst), timeout * len(cases) + 5)
     try:
         with open(dst, "rb") as f:
-            return wire.decode(f.read())
-    except (OSError, wire.WireError) as exc:
+            answer = wire.decode(f.read())
+        failed.update(answer["failed"])
+        return {int(k): r for k, r in answer["results"].items()}
+    except (OSError, wire.WireError, KeyError, TypeError, AttributeError) as exc:
         error = {"ok": False, "error": f"no result from the kernel: {exc}"}
         return {k: error for k, _ in cases}
 

@@ -7,11 +7,15 @@ raw outputs (``wire`` frames) and the grader judges them in its own process.
 Frames in: {"cells": [source or None, ...], "call_timeout": s, "output_limit": chars,
 "memory": bytes, "processes": n, "file_size": bytes, "cpu_seconds": s}, then
 {"programs": [[check_name, program], ...]} (not sent when the job says
-"preloaded": a fork server decoded them once, into ``PROGRAMS``).
+"preloaded": a fork server decoded them once, into ``PROGRAMS``). A job that
+continues a run whose worker died says "resume": {"from": case, "skip":
+[fn, ...]}: run the checks from that case on, leaving out (unsent) every
+case of a function in "skip".
 Frames out: {"event": "cell", "index": i} before each cell,
 {"event": "executed", "cells": [{"index", "error"}...], "output_bytes": n},
 {"event": "results", "check": name, "results": {k: {...}}} per check,
-{"event": "done"}; or {"event": "limit", "where": ...} when memory ran out.
+{"event": "done"}; or {"event": "limit", "where": ...} when a cell ran out of
+memory. A graded call that runs out of memory fails its case only.
 """
 from __future__ import annotations
 
@@ -109,11 +113,10 @@ def main() -> None:
           "output": output.getvalue()})
     plan = programs_of(job, proto_in)
     _install_alarm()
-    timed_out: set = set()
+    failed: dict = {}
     limit = job.get("result_limit", FRAME_LIMIT)
-    for check, cases in _by_check(plan):
-        results = {k: _run_case(program, namespace, job, timed_out, send, check)
-                   for k, program in cases}
+    for check, cases in _by_check(plan, job.get("resume")):
+        results = {k: _run_case(program, namespace, job, failed) for k, program in cases}
         send(results_frame(check, results, limit))
     send({"event": "done"})
     os._exit(0)  # skip interpreter teardown: nothing of the student's may run after
@@ -123,14 +126,27 @@ def results_frame(check: str, results: dict, limit: int) -> bytes:
     """One check's results as a frame; if they cannot be sent (too large, not
     plain data), an error for each case instead, so later checks still count."""
     try:
+        if (size := _array_bytes(results)) > limit:  # before a copy of it is made
+            raise wire.WireError(f"{size} bytes of arrays, over the limit of {limit}")
         frame = wire.encode({"event": "results", "check": check, "results": results})
         if len(frame) > limit:
             raise wire.WireError(f"{len(frame)} bytes, over the limit of {limit}")
-    except wire.WireError as exc:
-        error = {"ok": False, "error": f"the result could not be sent: {exc}"}
+    except (wire.WireError, MemoryError) as exc:
+        why = exc if isinstance(exc, wire.WireError) else "out of memory while encoding it"
+        error = {"ok": False, "exc_type": "TooLarge", "error": f"the result could not be sent: {why}"}
         frame = wire.encode({"event": "results", "check": check,
                              "results": {k: error for k in results}})
     return frame
+
+
+def _array_bytes(value) -> int:
+    if isinstance(value, numpy.ndarray):
+        return value.nbytes
+    if isinstance(value, dict):
+        return sum(_array_bytes(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_array_bytes(v) for v in value)
+    return 0
 
 
 def programs_of(job, proto_in) -> list:
@@ -141,10 +157,14 @@ def programs_of(job, proto_in) -> list:
     return wire.decode(wire.read_frame(proto_in, FRAME_LIMIT))["programs"]
 
 
-def _by_check(plan):
-    """Consecutive programs of one check, with their positions: one frame per check."""
+def _by_check(plan, resume=None):
+    """Consecutive programs of one check, with their positions: one frame per check.
+    ``resume`` ({"from": case, "skip": [fn, ...]}): only the cases still to run."""
+    first, skip = (resume["from"], set(resume["skip"])) if resume else (0, set())
     group, name = [], None
     for k, (check, program) in enumerate(plan):
+        if k < first or program.get("fn") in skip:
+            continue
         if group and check != name:
             yield name, group
             group = []
@@ -154,15 +174,22 @@ def _by_check(plan):
         yield name, group
 
 
-def _run_case(program, namespace, job, timed_out, send, check):
-    if program.get("fn") in timed_out:
-        return {"ok": False, "exc_type": "Timeout",
-                "error": "not run: this function timed out on an earlier check"}
+def _run_case(program, namespace, job, failed: dict):
+    """One case; ``failed`` maps a function that timed out or ran out of memory
+    to the result each of its later cases gets without running."""
+    fn = program.get("fn")
+    if fn in failed:
+        return dict(failed[fn])
     result = _timed_run(program, namespace, job.get("call_timeout", 10.0))
-    if result.get("exc_type") == "MemoryError" and send is not None:
-        _out_of_memory(send, f"check {check!r}")
     if result.get("exc_type") == "Timeout":
-        timed_out.add(program.get("fn"))
+        failed[fn] = {"ok": False, "exc_type": "Timeout",
+                      "error": "not run: this function timed out on an earlier check"}
+    elif result.get("exc_type") == "MemoryError":
+        memory = job.get("memory")
+        limit = f" (limit {memory / 2 ** 30:g} GiB)" if memory else ""
+        result["error"] = f"ran out of memory{limit}: the call or its result is too large"
+        failed[fn] = {"ok": False, "exc_type": "MemoryError",
+                      "error": f"not run: this function ran out of memory{limit} on an earlier check"}
     return result
 
 
@@ -196,7 +223,7 @@ def apply_limits(job: dict) -> None:
 
 
 def _out_of_memory(send, where: str) -> None:
-    """Stop at the first MemoryError: the submission blew its memory limit."""
+    """Stop at a cell's MemoryError: the submission blew its memory limit."""
     try:
         send({"event": "limit", "kind": "memory", "where": where})
     finally:
