@@ -119,11 +119,6 @@ class Launcher:
         launcher may hand over ahead of time (the worker is then told so)."""
         raise NotImplementedError
 
-    def over_memory(self, proc) -> bool:
-        """Whether the worker, whose output has ended, was ended for going over
-        its memory limit (asked before ``stop``); else it crashed."""
-        return False
-
     def stop(self, proc: subprocess.Popen, finished: bool = True) -> None:
         """Kill the worker's whole process group, then reap it.
 
