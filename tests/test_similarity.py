@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.notebooks import own_code, read_notebook, template
+from grader import course
+from grader.notebooks import own_code, read_notebook
 from grader.reports import similarity as sim
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "submissions"
@@ -34,7 +35,7 @@ def renamed(cells):
 
 @pytest.mark.parametrize("name", ["a6_batching", "a7_optimizers"])
 def test_a_copy_with_renamed_variables_is_listed_and_independent_solutions_are_not(name):
-    given = template(name).cells
+    given = course.template(course.load(name)).cells
     master, other = example(name, "correct_as_master"), example(name, "correct_other_style")
     copy = renamed(other)
     assert copy != other
@@ -53,7 +54,7 @@ def test_a_copy_with_renamed_variables_is_listed_and_independent_solutions_are_n
 
 def test_the_nbfactory_solution_is_not_flagged_against_the_examples():
     from nbfactory import CORRECT_A7
-    given = template("a7_optimizers").cells
+    given = course.template(course.load("a7_optimizers")).cells
     records = [record("ann", example("a7_optimizers", "correct_as_master"), given),
                record("ben", example("a7_optimizers", "correct_other_style"), given),
                record("dan", [CORRECT_A7], given)]
@@ -61,7 +62,7 @@ def test_the_nbfactory_solution_is_not_flagged_against_the_examples():
 
 
 def test_the_side_by_side_view_marks_the_renamed_names():
-    given = template("a7_optimizers").cells
+    given = course.template(course.load("a7_optimizers")).cells
     other = example("a7_optimizers", "correct_other_style")
     pair, = sim.find([record("ben", other, given), record("cat", renamed(other), given)], given)
     assert all(a.cell == b.cell for a, b in pair.regions)  # the copy keeps the cells in order
@@ -75,14 +76,14 @@ def test_the_side_by_side_view_marks_the_renamed_names():
 
 
 def test_nothing_written_is_never_similar():
-    given = template("a7_optimizers").cells
+    given = course.template(course.load("a7_optimizers")).cells
     records = [record(s, given, given) for s in ("ann", "ben", "cat")]
     assert all(not r["own_code"] for r in records)
     assert sim.find(records, given) == []
 
 
 def test_unreadable_and_other_assignments_are_not_compared():
-    given = template("a7_optimizers").cells
+    given = course.template(course.load("a7_optimizers")).cells
     master = example("a7_optimizers", "correct_as_master")
     records = [record("ann", master, given), record("ben", master, given, "wrong-assignment"),
                record("cat", master, given, "unreadable")]

@@ -52,11 +52,8 @@ def _assignment_names(out: Path) -> set:
     names = set()
     for record in load(out):
         names.add(record.get("assignment", ""))
-    try:
-        import assignments
-        names |= {assignments.load(n).title for n in list(names) if n in assignments.NAMES}
-    except (ImportError, KeyError):
-        pass
+    from grader import course
+    names |= {course.load(n).title for n in list(names) if n in course.builtin_names()}
     return {n.casefold() for n in names if n}
 
 
