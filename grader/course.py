@@ -160,7 +160,7 @@ def template(spec):
 def _template(folder: Path):
     import nbformat
 
-    from grader.assign import student_notebook
+    from grader.master import student_notebook
     from grader.notebooks import read_notebook
     spec = _load(folder)
     nb = student_notebook(nbformat.read(master(spec), as_version=4), spec)

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 
 import assignments
-from grader.assign import student_notebook
+from grader.master import student_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "examples" / "submissions"

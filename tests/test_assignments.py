@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import assignments
-from grader.assign import (MasterError, assign, check_tests, otter_tests, strip_solutions,
+from grader.assign import assign
+from grader.master import (MasterError, check_tests, otter_tests, strip_solutions,
                            student_notebook)
 from grader import course
 from grader.checks.secret import Secret

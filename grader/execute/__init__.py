@@ -4,7 +4,8 @@
 with deadlines; a ``Launcher`` decides how the worker process is started
 and confined, so stronger isolation or a warm fork server slot in there.
 """
-from grader.execute.launcher import BwrapLauncher, Launcher, LocalLauncher, choose
+from grader.execute.choice import choose
+from grader.execute.launcher import BwrapLauncher, Launcher, LocalLauncher
 from grader.execute.session import Limits, RawRun, run_submission
 
 __all__ = ["BwrapLauncher", "Launcher", "LocalLauncher", "choose", "Limits", "RawRun", "run_submission"]

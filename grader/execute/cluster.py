@@ -29,7 +29,8 @@ import uuid
 
 import grader
 from grader.errors import UsageError
-from grader.execute.launcher import HARNESS, choose
+from grader.execute.choice import choose
+from grader.execute.launcher import HARNESS
 from grader.execute.session import Limits, RawRun, run_submission
 
 try:

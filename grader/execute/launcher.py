@@ -36,7 +36,6 @@ import tempfile
 from pathlib import Path
 
 import grader
-from grader.errors import UsageError
 from grader.execute import cgroups
 
 HARNESS = Path(grader.__file__).parent / "harness"
@@ -367,36 +366,3 @@ def bwrap_works() -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return probe.returncode == 0
-
-
-_warned = False
-
-
-def choose(isolation: str = "auto", hidden=(), slots: int = 1, warm: bool = True,
-           kernel: bool = False) -> Launcher:
-    """The strongest launcher the machine offers ("auto"), or the one asked for.
-
-    ``kernel``: cells run in a Jupyter kernel (``harness.kernel_worker``), one
-    sandbox per submission; ``warm``: forked from a warm server.
-    """
-    global _warned
-    module = "harness.kernel_worker" if kernel else "harness.worker"
-    if isolation == "process":
-        return LocalLauncher(module)
-    if isolation == "user":  # containers where bubblewrap cannot create namespaces
-        from grader.execute.user import UserLauncher
-        return UserLauncher(hidden, slots, module=module)
-    if bwrap_works():
-        if kernel or not warm:
-            return BwrapLauncher(hidden, slots, module=module)
-        from grader.execute.fork_server import ForkServerLauncher
-        return ForkServerLauncher(hidden, slots)
-    if isolation == "bwrap":
-        raise UsageError("bubblewrap is not usable here (install the bubblewrap package; "
-                           "as root, setpriv from util-linux is needed too)")
-    if not _warned:
-        print("grader: warning: bubblewrap is not available, so notebooks run as plain "
-              "processes without file, network or user isolation; each result records this",
-              file=sys.stderr)
-        _warned = True
-    return LocalLauncher(module)

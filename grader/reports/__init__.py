@@ -1,9 +1,9 @@
 """Reports built from the journal's records: every file a run writes into --out."""
-import hashlib
 import shutil
 from pathlib import Path
 
 from grader.reports import feedback, gradebook, gradescope, html, manual
+from grader.reports.files import safe_name
 
 
 def write_all(spec, records, out, students: bool = True, texts: dict | None = None):
@@ -54,18 +54,3 @@ def rebuild(out, manual_csv=None, assignment=None):
         records = manual.merge(spec, records, marks)
     write_all(spec, records, out)
     return spec, records, out
-
-
-def safe_name(student: str) -> str:
-    """A file name for a student id, a different one for each id: "%", path
-    separators, NUL and a leading dot are written as %XX, and a name too long
-    for a file system is cut and ended with a hash of the whole id."""
-    name = "".join(_ESCAPED.get(c, c) for c in student)
-    name = ("%2E" + name[1:]) if name.startswith(".") else (name or "%")
-    if len(name.encode("utf-8", "surrogatepass")) > 200:
-        digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        name = name.encode("utf-8", "surrogatepass")[:150].decode("utf-8", "ignore") + "~" + digest
-    return name
-
-
-_ESCAPED = {"%": "%25", "/": "%2F", "\\": "%5C", "\0": "%00"}

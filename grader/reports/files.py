@@ -4,6 +4,7 @@ Text from a student's process may hold lone surrogates (an exception message
 with "\\ud800", say), which UTF-8 cannot encode: such characters are written
 as backslash escapes, so that one odd message never aborts a class's reports.
 """
+import hashlib
 from pathlib import Path
 
 TEXT = {"encoding": "utf-8", "errors": "backslashreplace"}  # open()'s arguments for a report
@@ -29,3 +30,18 @@ def csv_cell(value) -> str:
 def csv_value(cell: str) -> str:
     """The text ``csv_cell`` was given: the inverse, for our readers of our CSVs."""
     return cell[1:] if cell.startswith("'") else cell
+
+
+def safe_name(student: str) -> str:
+    """A file name for a student id, a different one for each id: "%", path
+    separators, NUL and a leading dot are written as %XX, and a name too long
+    for a file system is cut and ended with a hash of the whole id."""
+    name = "".join(_ESCAPED.get(c, c) for c in student)
+    name = ("%2E" + name[1:]) if name.startswith(".") else (name or "%")
+    if len(name.encode("utf-8", "surrogatepass")) > 200:
+        digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        name = name.encode("utf-8", "surrogatepass")[:150].decode("utf-8", "ignore") + "~" + digest
+    return name
+
+
+_ESCAPED = {"%": "%25", "/": "%2F", "\\": "%5C", "\0": "%00"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from grader.course import template
 from grader.reports import feedback, figures, similarity, stats
-from grader.reports.files import save
+from grader.reports.files import safe_name, save
 from grader.reports.layout import bar, esc, href, markdown, markdown_sections, page, percent
 
 FOLDER = "report"
@@ -49,7 +49,6 @@ def write(spec, records, folder: Path, feedback_of: dict | None = None) -> Path:
 
 
 def page_name(name: str) -> str:
-    from grader.reports import safe_name
     return safe_name(name) + ".html"
 
 
