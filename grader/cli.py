@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    from grader.errors import UsageError
+    from grader.errors import ClusterLost, UsageError
     try:
         if args.command == "grade":
             return _grade(args)
@@ -152,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
             return _new(args)
         if args.command in ("gradescope", "run-autograder", "export"):
             return _deploy(args)
+    except ClusterLost as exc:
+        print(f"grader: {exc}", file=sys.stderr)
+        return 3
     except UsageError as exc:
         for line in str(exc).splitlines():
             print(f"grader: {line}", file=sys.stderr)

@@ -15,7 +15,8 @@ from grader.execute import Limits, choose, run_submission
 from grader.journal import INTERNAL, Journal
 from grader.notebooks import Unreadable, own_code, read_notebook
 from grader.scoring import as_dict, not_run, score_run
-from grader.submissions import UsageError, discover
+from grader.errors import ClusterLost, UsageError
+from grader.submissions import discover
 
 
 @dataclass
@@ -104,7 +105,7 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
                 raw, skipped = slicing.run(with_files, job.notebook.cells, plan, limits,
                                            None if run_all else wanted)
                 record.update(score_run(prepared, raw, case_index), skipped_cells=skipped)
-            except UsageError:
+            except ClusterLost:
                 raise  # the run cannot go on (its Dask scheduler is gone): no row, --resume
             except Exception as exc:  # a fault of ours must still leave the student a row
                 record.update(_internal(spec, prepared, job, exc))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import assignments
+from grader import errors
 from grader.errors import UsageError
 from grader.execute import cluster as dask_cluster
 from grader.grade import grade
@@ -155,7 +156,7 @@ def test_a_lost_scheduler_stops_the_run_and_resume_finishes_it(cluster, tmp_path
         def run_in_background():
             try:
                 grade(folder, out, scheduler=address)
-            except UsageError as exc:
+            except errors.ClusterLost as exc:
                 outcome["error"] = exc
 
         thread = threading.Thread(target=run_in_background)

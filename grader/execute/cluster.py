@@ -28,7 +28,7 @@ import time
 import uuid
 
 import grader
-from grader.errors import UsageError
+from grader.errors import ClusterLost, UsageError
 from grader.execute.choice import choose
 from grader.execute.launcher import HARNESS
 from grader.execute.session import Limits, RawRun, run_submission
@@ -40,10 +40,6 @@ except ImportError:  # the dask extra is not installed: only --scheduler needs i
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler, and to wait for a first worker
 RETRIES = 2             # a task that raises (e.g. a sandbox that did not start) runs again
-
-
-class ClusterLost(UsageError):
-    """The scheduler went away mid-run; no row is written for the submissions it held."""
 
 
 def fingerprint() -> str:
