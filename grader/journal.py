@@ -47,7 +47,7 @@ class Journal:
 
     def append(self, record: dict) -> dict:
         """Write ``record``; returns it as the journal holds it (as read back later)."""
-        line = json.dumps(bounded(record), sort_keys=True, default=_plain) + "\n"
+        line = json.dumps(bounded(record), sort_keys=True, default=_json_default) + "\n"
         stored = json.loads(line)
         with self._lock:
             with open(self.path, "a", encoding="utf-8") as f:
@@ -65,7 +65,7 @@ def load(out: Path) -> list:
     return Journal(out, resume=True).latest()
 
 
-def _plain(value):
+def _json_default(value):
     try:
         return float(value)
     except (TypeError, ValueError):

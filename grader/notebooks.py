@@ -87,10 +87,10 @@ def own_code(cells: list, template_cells: list) -> list:
     ``i`` counts code cells from 0; cells identical to one of the template's
     (trailing whitespace aside) are left out.
     """
-    given = {_plain(source) for source in template_cells}
+    given = {_normalised(source) for source in template_cells}
     return [{"cell": i, "source": source} for i, source in enumerate(cells)
-            if _plain(source) not in given]
+            if _normalised(source) not in given]
 
 
-def _plain(source: str) -> str:
+def _normalised(source: str) -> str:
     return "\n".join(line.rstrip() for line in source.strip().splitlines())

@@ -96,7 +96,7 @@ def record(required: dict, optional_keys: dict = None):
     return check
 
 
-def plain(value, ctx, path, depth=0):
+def plain_data(value, ctx, path, depth=0):
     """A returned value as the harness's ``programs.plain`` makes it: None, a bool,
     a bounded int, a float, a string, a numeric array, a list of these, or
     {"$object": type name} for anything it could not send."""
@@ -113,7 +113,7 @@ def plain(value, ctx, path, depth=0):
     if type(value) is list:
         if depth >= MAX_DEPTH:
             raise FrameError(f"{path}: nested too deeply")
-        return [plain(v, ctx, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+        return [plain_data(v, ctx, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
     return OBJECT(value, ctx, path)
 
 
@@ -136,9 +136,9 @@ def _names(keys) -> str:
 ERROR = record({"type": text(TEXT), "message": text(TEXT), "where": items(text(TEXT), WHERE, cut=True)})
 CELL_INDEX = integer(0, lambda ctx: ctx.cells)
 _CASE = record({"ok": boolean}, {
-    "out": plain, "error": text(TEXT), "exc_type": text(TEXT),
-    "grad_rows": items(plain, 2 ** 20),
-    "args_after": items(optional(plain), 64)})
+    "out": plain_data, "error": text(TEXT), "exc_type": text(TEXT),
+    "grad_rows": items(plain_data, 2 ** 20),
+    "args_after": items(optional(plain_data), 64)})
 
 
 def CASE(value, ctx, path):

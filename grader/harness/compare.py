@@ -20,13 +20,6 @@ class Verdict:
     message: str = ""
 
 
-def relative_error(got, want) -> float:
-    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    scale = np.max(np.abs(want)) if want.size else 0.0
-    diff = np.max(np.abs(got - want)) if want.size else 0.0
-    return float(diff / scale) if scale > 0 else float(diff)
-
-
 def allclose(got, want, program, rtol=1e-6, atol=0.0, dtype=False, inputs_unchanged=False):
     """Numbers equal within rtol/atol, element by element, in the same structure."""
     if (failed := _not_ok(got, want)) is not None:

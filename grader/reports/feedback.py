@@ -20,7 +20,7 @@ _BREAKS = re.compile(r"\r\n|[\r\n]")
 FOLDED = " \u23ce "   # where a line break was
 
 
-def plain(value) -> str:
+def escape_markdown(value) -> str:
     """Inline Markdown that shows ``value`` as written, on one line."""
     return _escaped(value if isinstance(value, str) else str(value))
 
@@ -38,10 +38,10 @@ def write(spec, record, path) -> str:
 
 
 def render(spec, record) -> str:
-    out = [f"# {spec.title}: feedback for {plain(record.get('name') or record['student'])}", "",
+    out = [f"# {spec.title}: feedback for {escape_markdown(record.get('name') or record['student'])}", "",
            f"**Score: {record['score']:g} / {record['max_score']:g}** (status: {record['status']})"]
     if record["reason"]:
-        out += ["", f"> {plain(record['reason'])}"]
+        out += ["", f"> {escape_markdown(record['reason'])}"]
     by_question: dict = {}
     for c in map(shown, record["checks"]):
         by_question.setdefault(c["question"], []).append(c)
@@ -68,15 +68,15 @@ def render(spec, record) -> str:
 def _check_lines(c):
     mark = "passed" if c["passed"] else "FAILED"
     err = f", relative error {c['rel_err']:.1e}" if c.get("rel_err") is not None else ""
-    lines = [f"- {mark}: {plain(c['name'])} ({c['points']:g}/{c['max_points']:g}{err})"]
+    lines = [f"- {mark}: {escape_markdown(c['name'])} ({c['points']:g}/{c['max_points']:g}{err})"]
     if not c["passed"] and c["message"]:
-        lines.append(f"  - {plain(c['message'])}")
+        lines.append(f"  - {escape_markdown(c['message'])}")
     if c.get("detail"):
-        lines.append(f"  - {plain(c['detail'])}")
+        lines.append(f"  - {escape_markdown(c['detail'])}")
     for d in c["diagnosis"]:
-        said = f"Looks like **{plain(d['name'])}**" if d.get("kind", "family") == "family" \
-            else plain(d["name"][:1].upper() + d["name"][1:])
-        lines.append(f"  - {said}. Hint: {plain(d['hint'])}")
+        said = f"Looks like **{escape_markdown(d['name'])}**" if d.get("kind", "family") == "family" \
+            else escape_markdown(d["name"][:1].upper() + d["name"][1:])
+        lines.append(f"  - {said}. Hint: {escape_markdown(d['hint'])}")
     return lines
 
 
@@ -86,15 +86,15 @@ def _cell_error(cell) -> str:
     index = cell.get("index")
     where = e.get("where") if isinstance(e, dict) else None
     text = f"cell {index + 1}" if isinstance(index, int) else "a cell"
-    text += f": {plain(e.get('message', '') if isinstance(e, dict) else e)}"
+    text += f": {escape_markdown(e.get('message', '') if isinstance(e, dict) else e)}"
     if where:
-        text += f" ({plain('; '.join(map(str, where)) if isinstance(where, list) else where)})"
+        text += f" ({escape_markdown('; '.join(map(str, where)) if isinstance(where, list) else where)})"
     return text
 
 
 def _written_lines(w):
     got = "not marked yet" if w["points"] is None else f"{w['points']:g}/{w['max_points']:g}"
-    lines = [f"- {plain(w['title'])}: {got}"]
+    lines = [f"- {escape_markdown(w['title'])}: {got}"]
     if w["comment"]:
-        lines.append(f"  - {plain(w['comment'])}")
+        lines.append(f"  - {escape_markdown(w['comment'])}")
     return lines
