@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from grader import __version__
+from grader.status import Status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -200,7 +201,7 @@ def _grade(args) -> int:
     if not args.quiet:
         summary.show(spec, records, out)
     if args.fail_under is not None and any(
-            r["status"] == "graded" and r["score"] < args.fail_under for r in records):
+            r["status"] == Status.GRADED and r["score"] < args.fail_under for r in records):
         return 1
     return 0
 

@@ -17,6 +17,7 @@ from grader.notebooks import Unreadable, own_code, read_notebook
 from grader.scoring import as_dict, not_run, score_run
 from grader.errors import ClusterLost, UsageError
 from grader.submissions import discover
+from grader.status import Status
 
 
 @dataclass
@@ -169,11 +170,11 @@ def _refuse_inside(path: Path, out: Path) -> None:
 
 def _read(submission) -> Job:
     if submission.content is None:
-        return Job(submission, status="unreadable", reason=submission.problem)
+        return Job(submission, status=Status.UNREADABLE, reason=submission.problem)
     try:
         return Job(submission, read_notebook(submission.content))
     except Unreadable as exc:
-        return Job(submission, status="unreadable", reason=str(exc))
+        return Job(submission, status=Status.UNREADABLE, reason=str(exc))
 
 
 def _class_assignment(todo, chosen):
@@ -192,7 +193,7 @@ def _class_assignment(todo, chosen):
 
 def _check_assignment(job, assignment_id):
     if job.notebook and job.notebook.assignment and job.notebook.assignment != assignment_id:
-        job.status = "wrong-assignment"
+        job.status = Status.WRONG_ASSIGNMENT
         job.reason = f"this is a notebook of {job.notebook.assignment}, not of {assignment_id}"
 
 
@@ -206,7 +207,7 @@ def _flatten(prepared):
 
 
 def _internal(spec, prepared, job, exc) -> dict:
-    job.status, job.reason = "error", f"{INTERNAL}: {type(exc).__name__}: {str(exc)[:300]}"
+    job.status, job.reason = Status.ERROR, f"{INTERNAL}: {type(exc).__name__}: {str(exc)[:300]}"
     return _unrun(spec, prepared, job)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from grader.diagnosis import explain
 from grader.harness.compare import judge
+from grader.status import ORDER, Status
 
 
 @dataclass
@@ -86,7 +87,7 @@ RAISED = "raised an exception"
 HIDDEN_KINDS = frozenset(
     [k for _, k in _RETURNED] + list(_BY_COMPARATOR.values())
     + [WRONG, NOT_RUN, NOT_DEFINED, RAISED] + [f"{RAISED} ({e})" for e in _ERRORS]
-    + [f"{NOT_RUN} ({s})" for s in ("timeout", "error", "memory", "unreadable", "wrong-assignment")])
+    + [f"{NOT_RUN} ({s})" for s in ORDER if s != Status.GRADED])
 
 
 def hidden_kind(comparator: str, got, verdict) -> str:
@@ -175,8 +176,8 @@ def as_dict(result: CheckResult) -> dict:
 
 # -- a whole submission ---------------------------------------------------------
 
-STATUS_OF_RUN = {"ok": "graded", "timeout": "timeout", "crashed": "error", "protocol": "error",
-                 "memory": "memory"}
+STATUS_OF_RUN = {"ok": Status.GRADED, "timeout": Status.TIMEOUT, "crashed": Status.ERROR,
+                 "protocol": Status.ERROR, "memory": Status.MEMORY}
 
 
 def score_run(prepared: list, raw, case_index: list) -> dict:
@@ -189,14 +190,14 @@ def score_run(prepared: list, raw, case_index: list) -> dict:
         results = [raw.results.get(k) for k in positions]
         if any(r is None for r in results):
             checks.append(not_run(prep, f"not run: {raw.reason}",
-                                  STATUS_OF_RUN.get(raw.status, "error")))
+                                  STATUS_OF_RUN.get(raw.status, Status.ERROR)))
         else:
             checks.append(judge_check(prep, results))
     agree_per_function(checks)
     questions: dict = {}
     for prep, result in zip(prepared, checks):
         questions[prep.question.name] = questions.get(prep.question.name, 0.0) + result.points
-    return {"status": STATUS_OF_RUN.get(raw.status, "error"), "reason": raw.reason,
+    return {"status": STATUS_OF_RUN.get(raw.status, Status.ERROR), "reason": raw.reason,
             "score": round(sum(questions.values()), 6), "questions": questions,
             "checks": [as_dict(c) for c in checks], "cells": raw.cells,
             "output": raw.output[-4000:], "seconds": round(raw.seconds, 3),

@@ -15,6 +15,7 @@ import json
 import os
 
 from grader.errors import UsageError
+from grader.status import Status
 
 
 def result(records: list) -> dict:
@@ -22,12 +23,12 @@ def result(records: list) -> dict:
     tests = []
     for r in records:
         prefix = f"{r['student']}: " if several else ""
-        if r["status"] != "graded":
+        if r["status"] != Status.GRADED:
             tests.append({"name": f"{prefix}notebook", "status": "error", "score": 0,
                           "message": f"{r['status']}: {r['reason']}", "line_no": 0,
                           "duration": round(r["seconds"] * 1000)})
         tests += [_test(prefix, c) for c in r["checks"]]
-    if any(r["status"] != "graded" for r in records):
+    if any(r["status"] != Status.GRADED for r in records):
         status = "error"
     else:
         status = "pass" if all(c["passed"] for r in records for c in r["checks"]) else "fail"

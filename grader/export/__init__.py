@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import UsageError
+from grader.status import Status
 
 #: Statuses that are a grade (a notebook that never finishes scores 0); the
 #: others (unreadable, wrong assignment, error) are left blank for the tutor.
-GRADED = ("graded", "timeout", "memory")
+GRADED = (Status.GRADED, Status.TIMEOUT, Status.MEMORY)
 MAX_BYTES = 50 * 2 ** 20
 
 

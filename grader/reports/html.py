@@ -15,6 +15,7 @@ from grader.course import template
 from grader.reports import feedback, figures, similarity, stats
 from grader.reports.files import safe_name, save
 from grader.reports.layout import bar, esc, href, markdown, markdown_sections, page, percent
+from grader.status import Status
 
 FOLDER = "report"
 #: Pairs shown side by side, most similar first: a large class of short
@@ -100,12 +101,12 @@ def index_page(spec, records, pairs, placeholders, files, found=None) -> str:
 
 def overview_section(spec, records, files) -> str:
     statuses = "".join(
-        f'<li class="{"" if s == "graded" else "alarm"}"><b>{n}</b>{esc(s)}</li>'
+        f'<li class="{"" if s == Status.GRADED else "alarm"}"><b>{n}</b>{esc(s)}</li>'
         for s, n in stats.statuses(records))
     graded = stats.graded(records)
     top = stats.full_marks(spec, records)
     svg = figures.histogram_svg([r["score"] for r in graded],
-                                [r["score"] for r in records if r["status"] != "graded"], top)
+                                [r["score"] for r in records if r["status"] != Status.GRADED], top)
     mean = sum(r["score"] for r in graded) / len(graded) if graded else None
     help_items = "".join(f"<li>{student_link(r['student'], files)}: {esc(why)}</li>"
                          for r, why in stats.needs_help(records))

@@ -38,13 +38,15 @@ import tokenize
 from collections import Counter
 from dataclasses import dataclass, field
 
+from grader.status import NOT_RUN
+
 K = 10                   # tokens per fingerprint: about one line of arithmetic
 THRESHOLD = 0.7          # share of the smaller submission's fingerprints found in the other
 MIN_SHARED = 25          # a few common lines are not a pair
 COMMON_SHARE = 0.5       # fingerprints in more than this share of the class are not counted...
 COMMON_MIN_CLASS = 20    # ...in a class at least this big (in a smaller one, "common" means little)
 MIN_REGION = 2 * K       # shortest similar part shown side by side, in tokens
-NOT_COMPARED = ("unreadable", "wrong-assignment")
+NOT_COMPARED = NOT_RUN
 REGIONS = 20             # similar parts shown per pair
 REGION_TOKENS = 400      # longest part, in tokens: a longer run goes on in the next part
 CANDIDATES = 8           # places in the other submission tried per shared fingerprint

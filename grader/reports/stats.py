@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-STATUS_ORDER = ("graded", "timeout", "error", "memory", "unreadable", "wrong-assignment")
+from grader.status import ORDER, Status
+
+STATUS_ORDER = ORDER
 HELP_BELOW = 0.5   # a graded score below this share of max_score asks for help
 
 
@@ -54,7 +56,7 @@ class WrittenStat:
 
 
 def graded(records: list) -> list:
-    return [r for r in records if r["status"] == "graded"]
+    return [r for r in records if r["status"] == Status.GRADED]
 
 
 def statuses(records: list) -> list:
@@ -129,7 +131,7 @@ def needs_help(records: list) -> list:
     """(record, why) for submissions that were not graded or scored below HELP_BELOW."""
     out = []
     for r in sorted(records, key=lambda r: (r["score"], r["student"])):
-        if r["status"] != "graded":
+        if r["status"] != Status.GRADED:
             out.append((r, f"{r['status']}: {r['reason']}" if r["reason"] else r["status"]))
         elif r["max_score"] and r["score"] < HELP_BELOW * r["max_score"]:
             out.append((r, f"{r['score']:g} of {r['max_score']:g} points"))

@@ -4,10 +4,12 @@ from collections import Counter
 from rich.console import Console
 from rich.table import Table
 
+from grader.status import Status
+
 
 def show(spec, records, out, console: Console | None = None):
     console = console or Console()
-    graded = [r for r in records if r["status"] == "graded"]
+    graded = [r for r in records if r["status"] == Status.GRADED]
     table = Table(title=f"{spec.title}: {len(records)} submissions")
     table.add_column("question")
     table.add_column("max", justify="right")
