@@ -74,7 +74,7 @@ def _read(content: bytes) -> Notebook:
 
 def _check_shape(content: bytes) -> None:
     """Refuse, before parsing, JSON of more values than a notebook holds: parsing
-    and validating cost ~100 times the bytes of a file of tiny objects (16 MB of
+    and validating cost ~200 times the bytes of a file of tiny objects (16 MB of
     ``{},`` took 3 GB and a minute), and the cost follows the count of values."""
     if _within(*_counts(content)):  # counted inside strings too: an upper bound
         return
