@@ -2,9 +2,16 @@
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from dataclasses import dataclass, field
 
 import nbformat
+
+
+MAX_CONTAINERS = 100_000  # JSON objects and lists of one notebook; a 5,000-cell notebook has ~40,000
+MAX_VALUES = 1_000_000    # all its values (strings, numbers, ...), e.g. lines of printed output
+_STRINGS = re.compile(rb'"[^"]*"')  # once escapes are gone: linear, whatever the input
 
 
 class Unreadable(Exception):
@@ -37,6 +44,7 @@ def _read(content: bytes) -> Notebook:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         raise Unreadable("not a notebook: the file is not UTF-8 text") from None
+    _check_shape(content)
     try:
         raw = json.loads(text)
     except ValueError:
@@ -44,8 +52,10 @@ def _read(content: bytes) -> Notebook:
     if not isinstance(raw, dict) or "nbformat" not in raw:
         raise Unreadable("not a notebook: JSON without the notebook fields (nbformat, cells)")
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
+        with warnings.catch_warnings():  # one per cell, e.g. duplicate ids: not the tutor's concern
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(text, as_version=4)
+            nbformat.validate(nb)
     except RecursionError:
         raise
     except Exception as exc:  # nbformat raises several kinds for malformed files
@@ -60,6 +70,34 @@ def _read(content: bytes) -> Notebook:
         if cell.get("cell_type") == "markdown" and isinstance(name, str):
             answers[name] = _text(cell.get("source"))
     return Notebook(cells, _str(meta.get("assignment")), _str(meta.get("version")), answers)
+
+
+def _check_shape(content: bytes) -> None:
+    """Refuse, before parsing, JSON of more values than a notebook holds: parsing
+    and validating cost ~200 times the bytes of a file of tiny objects (16 MB of
+    ``{},`` took 3 GB and a minute), and the cost follows the count of values."""
+    if _within(*_counts(content)):  # counted inside strings too: an upper bound
+        return
+    containers, values = structure(content)
+    if not _within(containers, values):
+        raise Unreadable(f"too large: {containers} JSON objects and lists and {values} values, over "
+                         f"the limit of {MAX_CONTAINERS} and {MAX_VALUES}; clear the outputs "
+                         "(Kernel > Restart & Clear Output) and submit again")
+
+
+def structure(content: bytes) -> tuple:
+    """(objects and lists, values) of JSON text, outside its strings, in linear time."""
+    # Escaped backslashes first, then escaped quotes: every quote left opens or closes a string.
+    return _counts(_STRINGS.sub(b"", content.replace(b"\\\\", b"").replace(b'\\"', b"")))
+
+
+def _within(containers: int, values: int) -> bool:
+    return containers <= MAX_CONTAINERS and values <= MAX_VALUES
+
+
+def _counts(data: bytes) -> tuple:
+    containers = data.count(b"{") + data.count(b"[")
+    return containers, containers + data.count(b",")
 
 
 def _dict(value) -> dict:

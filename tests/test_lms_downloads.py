@@ -127,9 +127,11 @@ def hostile_class(tmp_path_factory):
     assert data.count("flagged\u00e9\u00e9".encode()) == 2
     path.write_bytes(data.replace("flagged\u00e9\u00e9".encode(), b"flagged\xff\xfe\xff\xfe"))
     out = root / "out"
-    probe = ("import resource, sys\nfrom grader.cli import main\ntry:\n    code = main(sys.argv[1:])\n"
-             "finally:\n    print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-             "file=sys.stderr)\nsys.exit(code)\n")
+    # VmHWM: the peak of this process's own memory; getrusage's maxrss would also
+    # count what the forking test process held when it started the grader.
+    probe = ("import sys\nfrom grader.cli import main\ntry:\n    code = main(sys.argv[1:])\n"
+             "finally:\n    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')]\n"
+             "    print('MAXRSS', hwm[0].split()[1], file=sys.stderr)\nsys.exit(code)\n")
     result = subprocess.run([sys.executable, "-c", probe, "grade", str(path), "--out", str(out),
                              "--assignment", "a7_optimizers", "--jobs", "2", "--quiet"],
                             capture_output=True, text=True, timeout=600)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.notebooks import Notebook, Unreadable, read_notebook
+from grader.notebooks import MAX_CONTAINERS, Notebook, Unreadable, read_notebook, structure
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -73,7 +73,7 @@ def test_nesting_of_any_depth(depth):
         + deep + b"}}"
     check(nested)
     if depth >= 1000:
-        with pytest.raises(Unreadable, match="nested too deeply"):
+        with pytest.raises(Unreadable, match="nested too deeply|too large"):
             read_notebook(nested)
 
 
@@ -102,3 +102,45 @@ def test_wrong_types_in_grader_metadata_are_ignored_not_fatal():
 def test_a_huge_source_is_read():
     nb = check(base([code_cell(source="x = 1\n" * 2_000_000)]))
     assert len(nb.cells[0]) == 12_000_000
+
+
+def containers_and_commas(value):
+    if not isinstance(value, (dict, list)):
+        return 0, 0
+    inner = [containers_and_commas(v) for v in (value.values() if isinstance(value, dict) else value)]
+    return 1 + sum(c for c, _ in inner), max(len(value) - 1, 0) + sum(k for _, k in inner)
+
+
+tricky_text = st.text(alphabet=st.sampled_from('ab"\\{}[],:\n\u00e9'), max_size=12)
+tricky_json = st.recursive(st.none() | st.integers() | tricky_text,
+                           lambda inner: st.lists(inner, max_size=4)
+                           | st.dictionaries(tricky_text, inner, max_size=4), max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tricky_json, st.booleans(), st.booleans())
+def test_the_shape_is_counted_outside_strings_exactly(value, ascii_only, indent):
+    """Quotes, backslashes, brackets and commas inside strings never count."""
+    text = json.dumps(value, ensure_ascii=ascii_only, indent=1 if indent else None).encode()
+    containers, commas = containers_and_commas(value)
+    assert structure(text) == (containers, containers + commas)
+
+
+def test_a_file_of_tiny_objects_is_refused_before_parsing():
+    import tracemalloc
+    n = (16 * 2**20 - 100) // 3
+    data = b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [' + b",".join([b"{}"] * n) + b"]}"
+    tracemalloc.start()
+    try:
+        with pytest.raises(Unreadable, match="too large.*clear the outputs"):
+            read_notebook(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 * 2**20, peak  # parsing it took 3 GB
+
+
+def test_brackets_and_quotes_inside_strings_do_not_count():
+    source = '{[,\\"' * (MAX_CONTAINERS + 10)
+    nb = check(base([code_cell(source=source)]))
+    assert nb.cells == [source]
