@@ -2,7 +2,8 @@
 
 Every text from a record (ids, messages, hints such as ``rho1**t``, cell
 errors, comments) goes through ``plain``, and only ever inside a line that
-this module starts: its line breaks are folded and every ASCII punctuation
+this module starts: its line breaks are folded, spaces and tabs around it
+dropped, and every ASCII punctuation
 character is backslash-escaped (CommonMark lets any be), so it renders as
 inline text, as written, within its own paragraph or list item: never a
 heading, list, table, quote, code span, link, entity or HTML. Checks are read
@@ -27,7 +28,8 @@ def escape_markdown(value) -> str:
 
 @functools.lru_cache(maxsize=4096)  # a class repeats its check names, messages and hints
 def _escaped(text: str) -> str:
-    return _PUNCTUATION.sub(r"\\\g<0>", _BREAKS.sub(FOLDED, text))
+    # Spaces and tabs around it would indent or break lines; they go.
+    return _PUNCTUATION.sub(r"\\\g<0>", _BREAKS.sub(FOLDED, text).strip(" \t"))
 
 
 def write(spec, record, path) -> str:
@@ -74,7 +76,7 @@ def _check_lines(c):
     if c.get("detail"):
         lines.append(f"  - {escape_markdown(c['detail'])}")
     for d in c["diagnosis"]:
-        said = f"Looks like **{escape_markdown(d['name'])}**" if d.get("kind", "family") == "family" \
+        said = f"Looks like: {escape_markdown(d['name'])}" if d.get("kind", "family") == "family" \
             else escape_markdown(d["name"][:1].upper() + d["name"][1:])
         lines.append(f"  - {said}. Hint: {escape_markdown(d['hint'])}")
     return lines

@@ -34,9 +34,11 @@ def csv_value(cell: str) -> str:
 
 def safe_name(student: str) -> str:
     """A file name for a student id, a different one for each id: "%", path
-    separators, NUL and a leading dot are written as %XX, and a name too long
+    separators, NUL and a leading dot are written as %XX, a lone surrogate (no
+    file system takes one) as %UXXXX, and a name too long
     for a file system is cut and ended with a hash of the whole id."""
-    name = "".join(_ESCAPED.get(c, c) for c in student)
+    name = "".join(_ESCAPED.get(c) or (f"%U{ord(c):04X}" if "\ud800" <= c <= "\udfff" else c)
+                   for c in student)
     name = ("%2E" + name[1:]) if name.startswith(".") else (name or "%")
     if len(name.encode("utf-8", "surrogatepass")) > 200:
         digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:16]

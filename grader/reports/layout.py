@@ -155,7 +155,7 @@ def esc(value) -> str:
 
 def href(*parts: str) -> str:
     """A relative link to a file whose name parts may hold any character."""
-    return esc("/".join(quote(p, safe="") for p in parts))
+    return esc("/".join(quote(p, safe="", errors="surrogatepass") for p in parts))
 
 
 def markdown(text: str) -> str:

@@ -42,7 +42,7 @@ def write_template(spec, records, path: Path) -> bool:
     if not spec.written or (path.exists() and not _blank(path)):
         return False
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer)  # "\r\n" ends rows, so that a "\r" in an id is quoted
     writer.writerow(COLUMNS)
     for r in records:
         for w in spec.written:
