@@ -131,3 +131,35 @@ def test_broken_cells_and_magics_do_not_stop_the_finder():
     assert sim.normalise("%timeit f(x)\n!ls\nx = 1\n")[0].norm == "V"
     assert sim.normalise('def oops(:\n    s = """never closed\n')  # what tokenised is kept
     assert sim.normalise("\tif x:\n        y = 1\n\tz = 2\n") is not None
+
+
+def _repeated(m, name):
+    """A block of 40 lines, m times over, names renamed."""
+    block = "".join(f"{name} = np.dot(a, {name}) + c * d - {i} / f\n" if i % 2
+                    else f"y = foo({name}, {i})[z]\n" for i in range(40))
+    return block * m
+
+
+def _renamed(m, name):
+    """m distinct lines, each name renamed."""
+    return "".join(f"{name}{i} = {name}{i - 1} * 2 + np.sum({name}{i - 1}) - {i}\n" for i in range(m))
+
+
+def _work(a, b):
+    """Steps to find the pair of a and b and to write its side-by-side page."""
+    from grader.reports import html
+    sim.WORK.steps = 0
+    records = [{"student": s, "status": "graded", "own_code": [{"cell": 0, "source": c}]}
+               for s, c in (("ann", a), ("ben", b))]
+    pair, = sim.find(records, [])
+    html.pair_page(type("Spec", (), {"title": "t"}), pair, {"ann": "a.html", "ben": "b.html"})
+    assert pair.regions and len(pair.regions) <= sim.REGIONS
+    return sim.WORK.steps
+
+
+@pytest.mark.parametrize("make, sizes", [(_repeated, [4, 8, 16, 32]), (_renamed, [100, 200, 400, 800])],
+                         ids=["repeated-blocks", "long-renamed-copy"])
+def test_the_work_on_a_colluding_pair_grows_linearly_with_its_code(make, sizes):
+    steps = [_work(make(m, "u"), make(m, "w")) for m in sizes]
+    for small, large in zip(steps, steps[1:]):
+        assert large <= 2.2 * small, steps  # twice the code, at most about twice the work
