@@ -74,7 +74,7 @@ _RETURNED = [(re.compile(r"result(\[\d+\])*: expected a tuple"), "wrong number o
              (re.compile(r"result(\[\d+\])*: expected dtype"), "wrong dtype"),
              (re.compile(r"result(\[\d+\])*: (contains|differs in its) NaN"), "NaN or infinity"),
              (re.compile(r"result(\[\d+\])*: relative error"), "wrong values"),
-             (re.compile(r"modified its input"), "changed its inputs in place"),
+             (re.compile(r"modified its input"), "modified its inputs in place"),
              (re.compile(r"grad_fn was given"), "gave grad_fn too many rows at once"),
              (re.compile(r"the reference itself failed"), "the reference failed (a grader fault)")]
 _BY_COMPARATOR = {"equal": "wrong value", "raises": "did not raise the expected exception",
