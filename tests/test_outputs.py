@@ -316,3 +316,14 @@ def test_no_renderer_shows_what_a_hidden_check_holds(text, tmp_path_factory):
     written += [p.read_text() for p in (folder / "report").rglob("*.html")]
     for content in written:
         assert CANARY not in content and "7.3" not in content
+
+
+@SETTINGS
+@given(text=hostile)
+def test_the_place_a_memory_frame_names_is_one_of_the_graders(text):
+    from grader.execute.session import _where
+    programs = [["sgd_update: hidden steps", {}]]
+    assert _where({"where": CANARY + text}, programs) == "the notebook"
+    assert _where({"where": "cell 3"}, programs) == "cell 3"
+    assert _where({"where": "check 'sgd_update: hidden steps'"}, programs) == \
+        "check 'sgd_update: hidden steps'"

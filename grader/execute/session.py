@@ -7,6 +7,7 @@ status instead of a hung or crashed grader.
 from __future__ import annotations
 
 import os
+import re
 import select
 import time
 from collections import Counter
@@ -160,7 +161,7 @@ def _converse(proc, launcher, cells, programs, limits, run, start, programs_fram
         elif event == "done":
             return None
         elif event == "limit":
-            return _fail(run, STATUS_MEMORY, f"{message['where']} ran out of memory "
+            return _fail(run, STATUS_MEMORY, f"{_where(message, programs)} ran out of memory "
                                              f"(limit {_gib(limits.memory)})")
 
 
@@ -208,6 +209,16 @@ def _unanswered(run, count: int):
 
 def _gib(size: int) -> str:
     return f"{size / 2 ** 30:g} GiB"
+
+
+def _where(message, programs) -> str:
+    """The place a "limit" frame names, if it is one of ours: the frame comes
+    from the student's process, and free text in it could carry hidden inputs
+    into the reason a student reads."""
+    where = message.get("where")
+    ours = isinstance(where, str) and (re.fullmatch(r"cell [1-9]\d{0,5}", where)
+                                       or where in {f"check {name!r}" for name, _ in programs})
+    return where if ours else "the notebook"
 
 
 def _call_label(programs, k):
