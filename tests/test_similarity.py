@@ -14,6 +14,10 @@ from grader.reports import similarity as sim
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "submissions"
 
 
+def template(name):
+    return course.template(course.load(name))
+
+
 def record(student, cells, given, status="graded"):
     return {"student": student, "status": status, "own_code": own_code(cells, given)}
 
