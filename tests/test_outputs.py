@@ -31,7 +31,7 @@ FRAGMENTS = ["`", "``", "```", "\n", "\r\n", "\r", "# ", "\n# h", "\n## h", "|",
 hostile = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), min_size=1,
                    max_size=10).map("".join)
 shown_hostile = hostile.filter(lambda s: s.strip())  # an empty text leaves its line out
-SETTINGS = settings(max_examples=60, deadline=None,
+SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
