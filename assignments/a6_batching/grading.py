@@ -275,4 +275,5 @@ ASSIGNMENT = Assignment(
     written=(Written("reflection", "Reflection: which mode for a million rows", 2),),
     hidden_seed=6,
     functions=FUNCTIONS,
+    returns={"accumulated_gradient": ("the gradient",), "train_epoch": ("theta",)},
 )
