@@ -55,11 +55,12 @@ test: sandbox $(VENV)/.installed-dev $(CHROMIUM)
 tutorials: $(VENV)/.installed-dev
 	$(BIN)/python scripts/run_tutorials.py
 
-# Regenerate the student bundles from the masters, then the example class from them.
+# Build each built-in assignment's student bundle into assignments/<name>/dist/student/
+# (never committed); regenerate the example class from the masters.
 assign: $(VENV)/.installed
 	$(BIN)/grader assign
 
-examples: assign
+examples: $(VENV)/.installed
 	$(BIN)/python scripts/make_example_class.py
 
 clean:

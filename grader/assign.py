@@ -8,13 +8,19 @@ written answers are Markdown cells between raw ``# BEGIN SOLUTION`` and ``#
 END SOLUTION`` cells. The bundle (``student/``): the template notebook
 (solutions replaced by stubs, written answers by a line to replace, tests
 removed, outputs cleared, assignment id and version in the metadata), the
-``selfcheck`` package with the public checks' data, and ``requirements.txt``.
+``selfcheck`` package with the public checks' preview data, and
+``requirements.txt``. It is written into ``OUT/student/`` (default ``OUT``:
+``dist/`` in the assignment's folder). Generation is deterministic:
+regenerating reproduces the bundle byte for byte.
 
-Beside the master, ``selfcheck/`` is the same package with every check,
-public and hidden (``all.bin``): otter's autograder ships it (the master's
+Only on request (``--otter``), ``OUT/otter/`` holds the master beside
+``selfcheck/``, the same package with every check, public and hidden, drawn
+from a secret (``all.bin``): otter's autograder ships it (the master's
 ``autograder_files``) so that the master's test cells, ``assert
-passes("<check name>")``, run there. It never goes to students. Generation
-is deterministic: regenerating reproduces both folders byte for byte.
+passes("<check name>")``, run there. Otter runs those tests inside the
+student's own kernel, where a notebook can read this file: it holds the
+expected outputs of the inputs it grades, so it is never committed, never
+goes to students, and is not tamper-proof.
 """
 from __future__ import annotations
 
@@ -27,11 +33,10 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-import assignments
+from grader import course
 from grader.checks.expected import prepare
 from grader.harness import wire
 
-ROOT = Path(assignments.__file__).parent
 HARNESS = Path(__file__).parent / "harness"
 SHIPPED = ("programs.py", "compare.py", "wire.py")
 EXPLAIN = Path(__file__).parent / "diagnosis" / "explain.py"  # the diagnosis, shared
@@ -53,29 +58,48 @@ class MasterError(ValueError):
     """A master that otter would read differently from ``grader assign``."""
 
 
-def assign(name: str, root: Path = ROOT) -> Path:
-    """Write ``<root>/<name>/student/`` and ``<root>/<name>/selfcheck/``; returns the first."""
-    spec = assignments.load(name)
-    folder = root / name
-    master = nbformat.read(folder / "master.ipynb", as_version=4)
+def assign(spec, out: Path | None = None, otter_secret=None) -> Path:
+    """Build ``spec``'s bundles into ``out`` (default: ``dist/`` in its folder); returns ``out``.
+
+    ``out/student/``: what students get. With ``otter_secret`` (a ``Secret``), also
+    ``out/otter/``: the master beside otter's support package ``selfcheck/``, where
+    ``otter assign`` is run.
+    """
+    out = Path(out) if out is not None else spec.folder / "dist"
+    master = nbformat.read(spec.folder / "master.ipynb", as_version=4)
     check_tests(master, spec)
     template = student_notebook(master, spec)
-    student = folder / "student"
-    if student.exists():
-        shutil.rmtree(student)
-    student.mkdir()
-    nbformat.write(template, student / f"{name}.ipynb")
-    write_selfcheck(student / "selfcheck", "public.bin", checks_data(spec, hidden=False))
+    student = out / "student"
+    _fresh(student)
+    nbformat.write(template, student / f"{spec.id}.ipynb")
+    write_selfcheck(student / "selfcheck", "public.bin", checks_data(spec))
     (student / "requirements.txt").write_text(REQUIREMENTS)
-    write_selfcheck(folder / "selfcheck", "all.bin", checks_data(spec, hidden=True))
-    return student
+    _ship(spec, student)
+    if otter_secret is not None:
+        otter = out / "otter"
+        _fresh(otter)
+        shutil.copyfile(spec.folder / "master.ipynb", otter / "master.ipynb")
+        _ship(spec, otter)
+        write_selfcheck(otter / "selfcheck", "all.bin", checks_data(spec, otter_secret))
+    return out
+
+
+def _ship(spec, folder: Path) -> None:
+    """The files the assignment's notebook reads, at the same relative paths."""
+    for name, data in course.files(spec).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+
+
+def _fresh(folder: Path) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
 
 
 def write_selfcheck(folder: Path, data_name: str, data: bytes) -> None:
     """The ``selfcheck`` package: the harness modules and one data file."""
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    _fresh(folder)
     for module in SHIPPED:
         shutil.copyfile(HARNESS / module, folder / module)
     shutil.copyfile(EXPLAIN, folder / "explain.py")
@@ -215,14 +239,15 @@ def strip_solutions(source: str) -> str:
     return "\n".join(lines)
 
 
-def checks_data(spec, hidden: bool) -> bytes:
+def checks_data(spec, secret=None) -> bytes:
     """The checks as data: inputs, expected outputs, the mistake families' outputs (never
-    their code), the names of the returned values. Public checks only unless ``hidden``."""
+    their code), the names of the returned values. Without ``secret``, the public checks'
+    preview; with it, every check drawn from it."""
     checks = []
     with _seeded_fresh_generators():
-        prepared = prepare(spec)
+        prepared = prepare(spec, secret)
     for prep in prepared:
-        if not (prep.check.public or hidden):
+        if not (prep.check.public or secret is not None):
             continue
         checks.append({"name": prep.check.name, "function": prep.check.function,
                        "compare": prep.check.compare, "programs": prep.programs,

@@ -20,7 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
                                         "against the reference. Writes grades.csv, results/, "
                                         "feedback/ and journal.jsonl into --out.")
     g.add_argument("path", help="folder of notebooks (or of one folder per student), a notebook, or a .zip")
-    g.add_argument("--assignment", help="grade as this assignment (default: the notebooks' metadata)")
+    g.add_argument("--assignment", metavar="ASSIGNMENT",
+                   help="grade as this assignment: a built-in name or an assignment folder "
+                        "(default: the built-in assignment the notebooks' metadata names)")
     g.add_argument("--out", help="output folder (default: PATH-graded beside PATH)")
     g.add_argument("--jobs", type=int, help="submissions graded at once (default: CPU count + 1; "
                                             "with --scheduler, twice the cluster's threads)")
@@ -42,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the notebooks on the workers of this Dask scheduler (tcp://HOST:8786) "
                         "with the same isolation and limits; scores and reports stay here. "
                         'Needs pip install ".[dask]"')
+    g.add_argument("--secret-file", metavar="FILE",
+                   help="the secret the checks' inputs are drawn from; made there if missing "
+                        "(default: OUT/inputs.secret). Keep it from students")
+    g.add_argument("--secret", metavar="TEXT",
+                   help="a fixed secret instead of a file, for reproducible tests and benchmarks")
     g.add_argument("--resume", action="store_true",
                    help="keep results already in --out for unchanged submissions")
     g.add_argument("--fail-under", type=float, metavar="SCORE",
@@ -59,14 +66,34 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--manual", metavar="CSV",
                    help="marks for written answers: student,question,points,comment "
                         "(grader grade writes a blank OUT_DIR/manual.csv)")
+    r.add_argument("--assignment", metavar="ASSIGNMENT",
+                   help="the assignment folder or built-in name (default: as the journal says)")
     r.add_argument("--quiet", action="store_true", help="no summary table")
 
-    a = commands.add_parser("assign", help="generate the student bundles from the masters",
-                            description="Write assignments/<name>/student/ from master.ipynb: "
-                                        "the template, the self-check and requirements.txt; and "
-                                        "assignments/<name>/selfcheck/, every check for otter's "
-                                        "autograder (never for students).")
-    a.add_argument("names", nargs="*", help="assignments (default: all)")
+    a = commands.add_parser("assign", help="build the student bundle from an assignment's master",
+                            description="Build OUT/student/ from the master: the template, the "
+                                        "self-check (the public checks' preview) and "
+                                        "requirements.txt; byte for byte the same each time.")
+    a.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help="assignment folders or built-in names (default: every built-in one)")
+    a.add_argument("--out", metavar="DIR",
+                   help="where to write (default: dist/ in the assignment's folder); with "
+                        "several assignments, DIR/<id>/")
+    a.add_argument("--otter", action="store_true",
+                   help="also write OUT/otter/: the master beside otter's support package "
+                        "selfcheck/, every check with its expected outputs, drawn from a secret. "
+                        "Otter runs it in the student's kernel, so it is not tamper-proof; "
+                        "never give it to students")
+    a.add_argument("--secret-file", metavar="FILE",
+                   help="with --otter: draw the checks from this secret (made if missing; "
+                        "default: a new random secret)")
+
+    n = commands.add_parser("new", help="start a new assignment folder that grades its own master",
+                            description="Write FOLDER with a master notebook, grading.py and "
+                                        "mistakes.py for one function, ready to edit: "
+                                        "grader grade FOLDER/master.ipynb --assignment FOLDER "
+                                        "gives it full marks.")
+    n.add_argument("folder", metavar="FOLDER", help="the new folder; its name is the assignment id")
     return parser
 
 
@@ -84,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             return _report(args)
         if args.command == "assign":
             return _assign(args)
+        if args.command == "new":
+            return _new(args)
     except UsageError as exc:
         for line in str(exc).splitlines():
             print(f"grader: {line}", file=sys.stderr)
@@ -96,6 +125,7 @@ def _grade(args) -> int:
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from grader.checks.secret import Secret
     from grader.execute import Limits
     from grader.grade import grade
     from grader.reports import junit, summary
@@ -103,6 +133,10 @@ def _grade(args) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.secret is not None and args.secret_file:
+        raise UsageError("give --secret or --secret-file, not both")
+    secret = (Secret.from_text(args.secret) if args.secret is not None
+              else Secret.load_or_create(Path(args.secret_file)) if args.secret_file else None)
     limits = Limits(timeout=args.timeout, call_timeout=args.call_timeout,
                     memory=int(args.memory * 2 ** 30), processes=args.processes)
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -111,7 +145,7 @@ def _grade(args) -> int:
         spec, records, out = grade(args.path, args.out, args.assignment, args.jobs, limits,
                                    args.resume, args.isolation, not args.cold, args.kernel,
                                    progress=lambda done, total: bar.update(task, completed=done, total=total),
-                                   scheduler=args.scheduler)
+                                   scheduler=args.scheduler, secret=secret)
     if args.junit:
         junit.write(records, Path(args.junit))
     if not args.quiet:
@@ -125,7 +159,7 @@ def _grade(args) -> int:
 def _report(args) -> int:
     from grader.reports import rebuild, summary
 
-    spec, records, out = rebuild(args.out, args.manual)
+    spec, records, out = rebuild(args.out, args.manual, args.assignment)
     if args.manual:
         marked = sum(w["points"] is not None for r in records for w in r["written"].values())
         print(f"merged {marked} marks from {args.manual}")
@@ -135,15 +169,36 @@ def _report(args) -> int:
 
 
 def _assign(args) -> int:
-    import assignments
-    from grader.assign import assign
-    from grader.errors import UsageError
+    import os
+    from pathlib import Path
 
-    for name in args.names or assignments.NAMES:
-        if name not in assignments.NAMES:
-            raise UsageError(f"unknown assignment {name!r}: choose from {', '.join(assignments.NAMES)}")
-        student = assign(name)
-        print(f"wrote {student} and {student.parent / 'selfcheck'} (for otter's autograder)")
+    from grader import course
+    from grader.assign import assign
+    from grader.checks.secret import Secret
+
+    specs = [course.load(ref) for ref in args.assignments or course.builtin_names()]
+    secret = None
+    if args.otter:
+        secret = (Secret.load_or_create(Path(args.secret_file)) if args.secret_file
+                  else Secret(os.urandom(32).hex().encode()))
+    for spec in specs:
+        out = None if args.out is None else Path(args.out) / (spec.id if len(specs) > 1 else "")
+        out = assign(spec, out, otter_secret=secret)
+        print(f"wrote {out / 'student'} (for students)")
+        if secret is not None:
+            print(f"wrote {out / 'otter'} (for otter's autograder only: it holds expected outputs)")
+    return 0
+
+
+def _new(args) -> int:
+    from pathlib import Path
+
+    from grader.scaffold import scaffold
+
+    folder = scaffold(Path(args.folder))
+    print(f"wrote {folder}: edit master.ipynb, grading.py and mistakes.py, then\n"
+          f"  grader grade {folder / 'master.ipynb'} --assignment {folder}\n"
+          f"  grader assign {folder}")
     return 0
 
 

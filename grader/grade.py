@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import assignments
-from grader import __version__, reports
+from grader import __version__, course, reports
 from grader.checks.expected import prepare
+from grader.checks.secret import FILE_NAME as SECRET_FILE, Secret
 from grader.execute import Limits, choose, run_submission
 from grader.journal import INTERNAL, Journal
-from grader.notebooks import Unreadable, own_code, read_notebook, template
+from grader.notebooks import Unreadable, own_code, read_notebook
 from grader.scoring import as_dict, not_run, score_run
 from grader.submissions import UsageError, discover
 
@@ -29,21 +29,27 @@ class Job:
 
 def grade(path, out=None, assignment: str | None = None, jobs: int | None = None,
           limits: Limits = Limits(), resume: bool = False, isolation: str = "auto",
-          warm: bool = True, kernel: bool = False, progress=None, scheduler: str | None = None):
+          warm: bool = True, kernel: bool = False, progress=None, scheduler: str | None = None,
+          secret: Secret | None = None):
     """Grade every submission under ``path``; returns (assignment, records, out).
 
     ``scheduler``: the address of a Dask scheduler; submissions then run on its
-    workers, and everything else stays here, as in a local run.
+    workers, and everything else stays here, as in a local run. ``secret``: what
+    the checks' inputs are drawn from (default: ``OUT/inputs.secret``, made on
+    the first run).
     """
     path = Path(path)
     out = Path(out) if out else default_out(path)
     _refuse_inside(path, out)
     submissions = list(discover(path))
     # Sandboxes start first: their Pythons warm up while the class is read.
-    with _executor(scheduler, isolation, [path, out], jobs, warm, kernel,
+    # What the sandbox must not show: the class, its results and secret, and the
+    # assignment's folder (its reference and hidden checks).
+    hidden = [path, out] + ([course.locate(assignment)] if assignment else [])
+    with _executor(scheduler, isolation, hidden, jobs, warm, kernel,
                    len(submissions)) as (execute, jobs):
         spec, journal, feedback = _grade(submissions, out, assignment, resume, limits, execute,
-                                         jobs, progress)
+                                         jobs, progress, secret)
     records = journal.latest()
     for record in records:  # results of an earlier run (--resume): their students' files
         if record["student"] not in feedback:
@@ -52,27 +58,31 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     return spec, records, out
 
 
-def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress):
+def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress, secret):
     """Every submission through ``execute``, into the journal; returns the
     assignment, the journal and each student's feedback as written."""
     todo = [_read(s) for s in submissions]
-    spec = assignments.load(_class_assignment(todo, assignment))
+    spec = course.load(_class_assignment(todo, assignment))
     for job in todo:
         _check_assignment(job, spec.id)
     out.mkdir(parents=True, exist_ok=True)
+    secret = secret or Secret.load_or_create(out / SECRET_FILE)
     journal = Journal(out, resume)
     reports.clear_students(out)
-    prepared = prepare(spec)
+    prepared = prepare(spec, secret)
     plan, case_index = _flatten(prepared)
-    given = template(spec.id).cells
+    given = course.template(spec).cells
+    source = course.source(spec)  # where ``grader report`` finds the assignment again
+    shipped = course.files(spec)
     feedback: dict = {}
 
     def one(job):
         key = {"sha256": job.submission.sha256, "grader_version": __version__,
-               "assignment": spec.id, "assignment_version": spec.version}
+               "assignment": spec.id, "assignment_version": spec.version,
+               "inputs": secret.fingerprint}
         if (record := journal.reusable(job.submission.student, key)) is not None:
             return record  # its student's files are written with the class's
-        record = {"student": job.submission.student, **key, "max_score": spec.max_score,
+        record = {"student": job.submission.student, **key, **source, "max_score": spec.max_score,
                   "origin": job.submission.origin,
                   "answers": job.notebook.answers if job.notebook else {},
                   # what the student wrote, for the similarity finder in the report
@@ -81,7 +91,7 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
             record.update(_unrun(spec, prepared, job))
         else:
             try:
-                raw = execute(job.notebook.cells, plan, limits)
+                raw = execute(job.notebook.cells, plan, limits, shipped)
                 record.update(score_run(prepared, raw, case_index))
             except UsageError:
                 raise  # the run cannot go on (its Dask scheduler is gone): no row, --resume
@@ -107,7 +117,7 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
 
 @contextmanager
 def _executor(scheduler, isolation, hidden, jobs, warm, kernel, submissions):
-    """Where submissions run: (execute(cells, plan, limits) -> RawRun, submissions at once).
+    """Where submissions run: (execute(cells, plan, limits, files) -> RawRun, submissions at once).
 
     Locally, a launcher with one slot per job; with ``scheduler``, a task per
     submission on a Dask cluster, its workers running the same launcher.
@@ -119,7 +129,8 @@ def _executor(scheduler, isolation, hidden, jobs, warm, kernel, submissions):
         return
     jobs = jobs or default_jobs(submissions)
     with choose(isolation, hidden=hidden, slots=jobs, warm=warm, kernel=kernel) as launcher:
-        yield (lambda cells, plan, limits: run_submission(cells, plan, limits, launcher)), jobs
+        yield (lambda cells, plan, limits, files: run_submission(cells, plan, limits, launcher,
+                                                                 files)), jobs
 
 
 def default_jobs(submissions: int) -> int:
@@ -151,16 +162,16 @@ def _read(submission) -> Job:
 
 
 def _class_assignment(todo, chosen):
-    """--assignment wins; otherwise the assignment most notebooks name."""
+    """--assignment (a built-in name or a folder) wins; otherwise the built-in
+    assignment that most notebooks name by id in their metadata."""
     if chosen:
-        if chosen not in assignments.NAMES:
-            raise UsageError(f"unknown assignment {chosen!r}: choose one of {', '.join(assignments.NAMES)}")
-        return chosen
+        return course.locate(chosen)
+    builtin = course.builtin_names()
     named = Counter(j.notebook.assignment for j in todo if j.notebook and j.notebook.assignment)
-    known = [(n, c) for n, c in named.most_common() if n in assignments.NAMES]
+    known = [(n, c) for n, c in named.most_common() if n in builtin]
     if not known:
-        raise UsageError("no notebook names its assignment in its metadata: "
-                         f"pass --assignment ({' or '.join(assignments.NAMES)})")
+        raise UsageError("no notebook names a built-in assignment in its metadata: pass "
+                         f"--assignment with an assignment folder or one of {', '.join(builtin)}")
     return known[0][0]
 
 

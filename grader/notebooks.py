@@ -47,12 +47,6 @@ def read_notebook(content: bytes) -> Notebook:
     return Notebook(cells, meta.get("assignment"), meta.get("version"), answers)
 
 
-def template(assignment_id: str) -> Notebook:
-    """The student template of an assignment (``assignments/<id>/student/<id>.ipynb``)."""
-    import assignments
-    return read_notebook(assignments.template_path(assignment_id).read_bytes())
-
-
 def own_code(cells: list, template_cells: list) -> list:
     """The code cells a student wrote or changed: ``[{"cell": i, "source": ...}]``.
 

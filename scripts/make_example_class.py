@@ -3,7 +3,7 @@
 Each example student is the student template with some stubs filled in:
 with the master's solutions, with correct solutions in another style, with
 one known mistake, half-finished, never finishing, or with a syntax error.
-Run after ``grader assign``:  python scripts/make_example_class.py
+Run:  python scripts/make_example_class.py
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 
 import assignments
+from grader.assign import student_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "examples" / "submissions"
@@ -251,7 +252,7 @@ def main():
         folder.mkdir(parents=True)
         master = nbformat.read(ROOT / "assignments" / name / "master.ipynb", as_version=4)
         spec = assignments.load(name)  # one written question per assignment
-        template = nbformat.read(ROOT / "assignments" / name / "student" / f"{name}.ipynb", as_version=4)
+        template = student_notebook(master, spec)
         for student, sources, extra in students(name, master, template):
             written = {spec.written[0].name: ANSWERS[name][student]} if student in ANSWERS[name] else {}
             nbformat.write(fill(template, sources, extra, written), folder / f"{student}.ipynb")

@@ -4,20 +4,20 @@ Correct answers are the reference and alternatives written in other styles
 (a student's shuffle or chunking need not be the reference's). Every result
 goes through the wire format, as a student's would.
 """
-import dataclasses
 
 import numpy as np
 import pytest
 
 import assignments
 from grader.checks.expected import prepare
+from grader.checks.secret import Secret
 from grader.harness import programs, wire
 from grader.scoring import judge_check
 
 A6 = assignments.load("a6_batching")
-# The declared hidden seed, and others: hidden checks must not depend on lucky draws.
-SEEDS = (A6.hidden_seed, 1, 2, 3, 4)
-PREPARED = {seed: prepare(dataclasses.replace(A6, hidden_seed=seed)) for seed in SEEDS}
+# The published preview and several secrets: no check may depend on a lucky draw.
+SEEDS = (None, *(Secret(str(k).encode()) for k in range(1, 5)))
+PREPARED = {seed: prepare(A6, seed) for seed in SEEDS}
 
 
 def run_check(prep, namespace):
@@ -26,7 +26,7 @@ def run_check(prep, namespace):
     return judge_check(prep, results)
 
 
-def preps_of(function, seed=A6.hidden_seed):
+def preps_of(function, seed=None):
     return [p for p in PREPARED[seed] if p.check.function == function]
 
 
@@ -244,13 +244,13 @@ def test_every_argument_is_honoured_and_inputs_stay(function, impl, words):
 
 
 def test_public_checks_ship_small_data():
-    for prep in PREPARED[A6.hidden_seed]:
+    for prep in PREPARED[None]:
         if prep.check.public:
             size = len(wire.encode({"programs": prep.programs, "expected": prep.expected}))
             assert size < 10_000, (prep.check.name, size)
 
 
-def test_public_cases_do_not_depend_on_the_hidden_seed():
-    for a, b in zip(PREPARED[SEEDS[0]], PREPARED[SEEDS[1]]):
-        if a.check.public:
-            assert wire.encode(a.programs) == wire.encode(b.programs), a.check.name
+def test_every_check_draws_other_inputs_from_each_secret():
+    """Public checks too: grading never uses the inputs the self-check publishes."""
+    for preview, graded in zip(PREPARED[None], PREPARED[SEEDS[1]]):
+        assert wire.encode(preview.programs) != wire.encode(graded.programs), preview.check.name

@@ -15,6 +15,8 @@ import pytest
 import assignments
 from grader.assign import (MasterError, assign, check_tests, otter_tests, strip_solutions,
                            student_notebook)
+from grader import course
+from grader.checks.secret import Secret
 from grader.execute import Limits
 from grader.grade import grade
 from grader.harness import wire
@@ -40,8 +42,8 @@ def test_master_scores_full_marks(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_template_runs_and_scores_zero(name, tmp_path):
-    spec, record = _grade_one(ROOT / name / "student" / f"{name}.ipynb", name, tmp_path)
+def test_template_runs_and_scores_zero(name, tmp_path, bundles):
+    spec, record = _grade_one(bundles[name] / f"{name}.ipynb", name, tmp_path)
     assert record["status"] == "graded" and record["score"] == 0
     errors = [c["error"]["type"] for c in record["cells"] if c["error"]]
     # Only experiment cells that call the unimplemented stubs may raise, and only that.
@@ -53,35 +55,52 @@ def _files(folder):
             if p.is_file() and "__pycache__" not in p.parts}
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_regenerating_reproduces_the_committed_bundle(name, tmp_path):
-    """Both generated folders: student/ and the otter support package selfcheck/."""
-    copy = tmp_path / name
-    copy.mkdir()
-    (copy / "master.ipynb").write_bytes((ROOT / name / "master.ipynb").read_bytes())
-    assign(name, root=tmp_path)
-    for folder in ("student", "selfcheck"):
-        before, after = _files(ROOT / name / folder), _files(copy / folder)
-        assert after.keys() == before.keys(), folder
-        assert [str(k) for k in after if after[k] != before[k]] == [], folder
+def _assigned(name, out, secret=None):
+    return assign(course.load(name), out, otter_secret=secret)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_no_solution_line_reaches_the_students(name):
+def test_the_bundle_is_reproducible_byte_for_byte(name, tmp_path, bundles):
+    again = _assigned(name, tmp_path)
+    before, after = _files(bundles[name]), _files(again / "student")
+    assert after.keys() == before.keys() and Path(f"{name}.ipynb") in after
+    assert [str(k) for k in after if after[k] != before[k]] == []
+    assert not (again / "otter").exists()  # otter's support package only on request
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_otter_support_is_reproducible_from_its_secret(name, tmp_path):
+    one = _files(_assigned(name, tmp_path / "1", Secret(b"k")) / "otter")
+    two = _files(_assigned(name, tmp_path / "2", Secret(b"k")) / "otter")
+    other = _files(_assigned(name, tmp_path / "3", Secret(b"other")) / "otter")
+    assert one == two and Path("master.ipynb") in one
+    assert one[Path("selfcheck/all.bin")] != other[Path("selfcheck/all.bin")]
+
+
+def test_nothing_generated_is_committed():
+    import subprocess
+    listed = subprocess.run(["git", "ls-files", "assignments", "grader"], cwd=ROOT.parent,
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert listed and not [p for p in listed if p.endswith(".bin") or "/dist/" in p
+                           or "/student/" in p or "selfcheck/" in p]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_solution_line_reaches_the_students(name, bundles):
     solution_lines = master_solution_lines(ROOT / name / "master.ipynb")
     assert solution_lines
-    bundle = "\n".join(p.read_text(errors="replace") for p in (ROOT / name / "student").rglob("*")
+    bundle = "\n".join(p.read_text(errors="replace") for p in bundles[name].rglob("*")
                        if p.is_file() and p.suffix != ".bin")
     leaked = [l for l in solution_lines if l in bundle]
     assert leaked == []
-    assert "hidden" not in (ROOT / name / "student" / f"{name}.ipynb").read_text().lower() \
-        or "hidden checks" in (ROOT / name / "student" / f"{name}.ipynb").read_text().lower()
+    text = (bundles[name] / f"{name}.ipynb").read_text().lower()
+    assert "hidden" not in text or "hidden checks" in text
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_only_public_checks_ship_and_their_values_are_the_reference(name):
+def test_only_public_checks_ship_and_their_values_are_the_reference(name, bundles):
     spec = assignments.load(name)
-    data = wire.decode((ROOT / name / "student" / "selfcheck" / "public.bin").read_bytes())
+    data = wire.decode((bundles[name] / "selfcheck" / "public.bin").read_bytes())
     public = {c.name for _, c in spec.checks() if c.public}
     assert {c["name"] for c in data["checks"]} == public
     from grader.harness import programs
@@ -95,15 +114,18 @@ def test_only_public_checks_ship_and_their_values_are_the_reference(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_otter_support_data_holds_every_check_and_the_bundle_only_public(name):
+def test_otter_support_data_holds_every_check_and_the_bundle_only_public(name, tmp_path):
     spec = assignments.load(name)
-    every = wire.decode((ROOT / name / "selfcheck" / "all.bin").read_bytes())
-    public = wire.decode((ROOT / name / "student" / "selfcheck" / "public.bin").read_bytes())
+    copy = _assigned(name, tmp_path, Secret(b"k"))
+    every = wire.decode((copy / "otter" / "selfcheck" / "all.bin").read_bytes())
+    public = wire.decode((copy / "student" / "selfcheck" / "public.bin").read_bytes())
     assert [c["name"] for c in every["checks"]] == [c.name for _, c in spec.checks()]
     by_name = {c["name"]: c for c in every["checks"]}
-    for entry in public["checks"]:  # the same format, and the same data for the public checks
-        assert wire.encode(by_name[entry["name"]]) == wire.encode(entry)
-    assert not list((ROOT / name / "student").rglob("all.bin"))
+    for entry in public["checks"]:  # the same format; the graded draw is not the preview
+        graded = by_name[entry["name"]]
+        assert graded.keys() == entry.keys()
+        assert wire.encode(graded["programs"]) != wire.encode(entry["programs"])
+    assert not list((copy / "student").rglob("all.bin"))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -168,18 +190,18 @@ def test_strip_solutions_keeps_the_signature():
 
 
 @pytest.fixture
-def selfcheck(monkeypatch):
+def selfcheck(monkeypatch, bundles):
     def load(name):
-        monkeypatch.syspath_prepend(str(ROOT / name / "student"))
+        monkeypatch.syspath_prepend(str(bundles[name]))
         sys.modules.pop("selfcheck", None)
         return importlib.import_module("selfcheck")
     yield load
     sys.modules.pop("selfcheck", None)
 
 
-def test_selfcheck_beside_the_master_runs_the_hidden_checks_too(monkeypatch, capsys):
+def test_selfcheck_beside_the_master_runs_the_hidden_checks_too(monkeypatch, capsys, tmp_path):
     """The otter support package: all.bin, so passes() knows hidden checks."""
-    monkeypatch.syspath_prepend(str(ROOT / "a7_optimizers"))
+    monkeypatch.syspath_prepend(str(_assigned("a7_optimizers", tmp_path, Secret(b"k")) / "otter"))
     sys.modules.pop("selfcheck", None)
     try:
         sc = importlib.import_module("selfcheck")

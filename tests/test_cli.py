@@ -88,11 +88,14 @@ def test_resume_after_kill_gives_the_same_grades(tmp_path):
     for i in range(6):
         code = CORRECT_A7 if i % 2 else CORRECT_A7.replace("1 - rho1 ** t", "1")
         write(folder, f"s{i}", notebook(slow + code))
-    full = run("grade", folder, "--quiet", "--jobs", "1", "--out", tmp_path / "full")
+    # One secret for both folders: the same inputs, so the same feedback.
+    full = run("grade", folder, "--quiet", "--jobs", "1", "--out", tmp_path / "full",
+               "--secret", "t")
     assert full.returncode == 0, full.stderr
 
     out = tmp_path / "killed"
-    proc = subprocess.Popen(GRADER + ["grade", str(folder), "--quiet", "--jobs", "1", "--out", str(out)],
+    proc = subprocess.Popen(GRADER + ["grade", str(folder), "--quiet", "--jobs", "1", "--out", str(out),
+                                      "--secret", "t"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     journal = out / "journal.jsonl"
     deadline = time.monotonic() + 60
@@ -105,7 +108,8 @@ def test_resume_after_kill_gives_the_same_grades(tmp_path):
     assert 2 <= finished < 6
     assert not (out / "grades.csv").exists()
 
-    resumed = run("grade", folder, "--quiet", "--jobs", "1", "--out", out, "--resume")
+    resumed = run("grade", folder, "--quiet", "--jobs", "1", "--out", out, "--resume",
+                  "--secret", "t")
     assert resumed.returncode == 0, resumed.stderr
     assert (out / "grades.csv").read_bytes() == (tmp_path / "full" / "grades.csv").read_bytes()
     # Finished results were reused, not graded again, and their students' files written again.

@@ -28,6 +28,9 @@ import nbformat
 import pytest
 
 import assignments
+from grader import course
+from grader.assign import assign
+from grader.checks.secret import Secret
 from grader.execute import Limits
 from grader.grade import grade
 from checks_helpers import master_solution_lines
@@ -46,6 +49,7 @@ OTTER_TIMEOUT = 600  # seconds per otter process; otter run itself has no limit
 # Several `otter run` command lines in one process, to pay otter's ~3 s import once.
 BATCH = ("import json, sys\nfrom otter.cli import cli\n"
          "for args in json.loads(sys.argv[1]):\n    cli.main(args, standalone_mode=False)\n")
+SECRET = Secret(b"otter tests")  # otter's support package and our grader draw the same inputs
 PASSES = re.compile(r"""passes\(\s*["']([^"']+)["']\s*\)""")
 
 
@@ -97,12 +101,10 @@ def work(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def built(work):
-    """``otter assign`` on a copy of each master with its committed ``selfcheck/``."""
+    """``otter assign`` in the folder ``grader assign --otter`` builds: the master
+    beside its ``selfcheck/``."""
     def one(name):
-        src = work / "src" / name
-        src.mkdir(parents=True)
-        shutil.copyfile(ROOT / name / "master.ipynb", src / "master.ipynb")
-        shutil.copytree(ROOT / name / "selfcheck", src / "selfcheck")
+        src = assign(course.load(name), work / "src" / name, otter_secret=SECRET) / "otter"
         dist = work / "dist" / name
         _python("-m", "otter", "assign", "--no-pdfs", "master.ipynb", str(dist), cwd=src)
         return dist
@@ -147,7 +149,7 @@ def scored(built, work):
     result = {name: {} for name in NAMES}
     for name in NAMES:
         _, records, _ = grade(work / "subs" / name, work / "ours" / name, assignment=name, jobs=2,
-                              limits=Limits(timeout=120, call_timeout=20))
+                              limits=Limits(timeout=120, call_timeout=20), secret=SECRET)
         ours = {r["student"]: r for r in records}
         for (job_name, path), otter_scores in zip(jobs, theirs):
             if job_name == name:

@@ -1,19 +1,20 @@
 """Grading declaration of Assignment 6: questions, checks, points, tolerances.
 
-One question per function, every check one point. Public checks (shipped to
-students with their expected outputs, so kept small) use fixed inputs;
-hidden checks draw fresh ones. Batching is checked by properties, never by
-one shuffle order: the index batches must partition range(d) as asked
-(``partition``) and a given rng must decide the order alone (the same rng
-under another global numpy state gives the same batches, another rng other
-ones); accumulated gradients must equal the full mean while no call of
-grad_fn sees more rows than a micro-batch (``micro_batches``), and an epoch
-over explicitly given batches must land on the reference's parameters, with
-micro_batch_size honoured the same way. No function may modify its inputs.
+One question per function, every check one point. Every input is drawn from
+the check's ``rng``: students get a preview of the public checks (kept small)
+with their expected outputs, and grading draws all checks afresh. Batching is
+checked by properties, never by one shuffle order: the index batches must
+partition range(d) as asked (``partition``) and a given rng must decide the
+order alone (the same rng under another global numpy state gives the same
+batches, another rng other ones); accumulated gradients must equal the full
+mean while no call of grad_fn sees more rows than a micro-batch
+(``micro_batches``), and an epoch over explicitly given batches must land on
+the reference's parameters, with micro_batch_size honoured the same way. No
+function may modify its inputs.
 """
 import numpy as np
 
-from assignments.a6_batching.mistakes import MISTAKES
+from .mistakes import MISTAKES
 from grader.checks import (Assignment, Check, Question, Written, call, equal,
                            micro_batches, objective, partition, raises, rng)
 from reference import batching as ref
@@ -30,8 +31,9 @@ def _sizes(mode_d_b):
 
 
 def public_sizes(rng_):
-    return _sizes([("batch", 10, None), ("sgd", 10, None), ("minibatch", 10, 4),
-                   ("minibatch", 7, 2), ("minibatch", 7, 6)])
+    d, e = (int(x) for x in rng_.integers(5, 16, size=2))
+    return _sizes([("batch", d, None), ("sgd", d, None), ("minibatch", d, int(rng_.integers(2, d))),
+                   ("minibatch", e, 2), ("minibatch", e, e - 1)])
 
 
 def hidden_sizes(rng_):
@@ -45,8 +47,10 @@ def hidden_sizes(rng_):
 
 def public_invalid(rng_):
     """b = 1, b = d, b > d and no b at all: one program per case."""
-    return [call("batch_size_for", "minibatch", 10, 1), call("batch_size_for", "minibatch", 10, 10),
-            call("batch_size_for", "minibatch", 10, 12), call("batch_size_for", "minibatch", 10)]
+    d = int(rng_.integers(5, 16))
+    return [call("batch_size_for", "minibatch", d, 1), call("batch_size_for", "minibatch", d, d),
+            call("batch_size_for", "minibatch", d, d + int(rng_.integers(1, 5))),
+            call("batch_size_for", "minibatch", d)]
 
 
 def hidden_invalid(rng_):
@@ -66,26 +70,35 @@ def _seed(rng_):
 
 
 def _probed(program):
-    """Also run with the same rng under another global numpy state, and with another rng."""
+    """Also run with the same rng twice, under another global numpy state, with another rng."""
     return dict(program, probe_rng=True)
 
 
+def _d_and_b(rng_, low=8, high=16):
+    d = int(rng_.integers(low, high))
+    return d, int(rng_.integers(2, d))
+
+
 def public_shuffled(rng_):
-    return [_probed(call("minibatch_indices", 10, 3, rng(1))),
-            call("minibatch_indices", 12, 4, rng(2)),
-            call("minibatch_indices", 10, 3, rng(3), drop_last=True),
-            call("minibatch_indices", 9, 9, rng(4))]
+    """A short last batch, drop_last, and one batch of all rows."""
+    (d1, b1), (d2, b2), d3 = _d_and_b(rng_), _d_and_b(rng_), int(rng_.integers(8, 16))
+    d1 += d1 % b1 == 0
+    return [_probed(call("minibatch_indices", d1, b1, _seed(rng_))),
+            call("minibatch_indices", d2, b2, _seed(rng_), drop_last=True),
+            call("minibatch_indices", d3, d3, _seed(rng_))]
 
 
 def public_in_order(rng_):
-    return [call("minibatch_indices", 7, 2, shuffle=False),
-            call("minibatch_indices", 7, 2, shuffle=False, drop_last=True),
-            call("minibatch_indices", 6, 3, rng(5), shuffle=False),
-            call("minibatch_indices", 5, 1, shuffle=False)]
+    (d1, b1), (d2, b2) = _d_and_b(rng_, 5, 12), _d_and_b(rng_, 5, 12)
+    return [call("minibatch_indices", d1, b1, shuffle=False),
+            call("minibatch_indices", d1, b1, shuffle=False, drop_last=True),
+            call("minibatch_indices", d2, b2, _seed(rng_), shuffle=False),
+            call("minibatch_indices", int(rng_.integers(3, 8)), 1, shuffle=False)]
 
 
 def public_epochs(rng_):
-    return [call("minibatch_indices", 10, 4, rng(6), repeat=2)]
+    d, b = _d_and_b(rng_)
+    return [call("minibatch_indices", d, b, _seed(rng_), repeat=2)]
 
 
 def hidden_shuffled(rng_):
@@ -273,7 +286,6 @@ ASSIGNMENT = Assignment(
     reference={name: getattr(ref, name) for name in FUNCTIONS},
     mistakes=MISTAKES,
     written=(Written("reflection", "Reflection: which mode for a million rows", 2),),
-    hidden_seed=6,
     functions=FUNCTIONS,
     returns={"accumulated_gradient": ("the gradient",), "train_epoch": ("theta",)},
 )

@@ -1,13 +1,15 @@
 """Grading declaration of Assignment 7: questions, checks, points, tolerances.
 
 Per update rule five checks of one point each: two public (single steps,
-a 60-step trajectory on the course's ill-conditioned bowl; students can run
-them as the self-check) and three hidden (fresh steps with edge cases, a
-fresh trajectory, float32 and purity). AdamW is a bonus question.
+a 60-step trajectory on the course's ill-conditioned bowl; students run a
+preview of them as the self-check) and three hidden (steps with edge cases,
+a trajectory on another quadratic, float32 and purity). Every input is drawn
+from the check's ``rng``, so grading never uses the published preview.
+AdamW is a bonus question.
 """
 import numpy as np
 
-from assignments.a7_optimizers.mistakes import MISTAKES
+from .mistakes import MISTAKES
 from grader.checks import (Assignment, Check, Question, Written, allclose, call, objective,
                            trajectory)
 from reference import optimizers as ref
@@ -80,7 +82,9 @@ def public_steps(name):
 
 
 def public_path(name):
-    return lambda rng: [_path(name, np.array([-4.0, 1.0]), np.diag(BOWL), np.zeros(2))]
+    """From a start on the lecture's side of the bowl, near (-4, 1)."""
+    return lambda rng: [_path(name, rng.uniform((-5.0, -1.5), (-3.0, 1.5)), np.diag(BOWL),
+                              np.zeros(2))]
 
 
 def hidden_steps(name):
@@ -131,7 +135,6 @@ ASSIGNMENT = Assignment(
     reference={name: ref.RULES[name][0] for name in RULES},
     mistakes=MISTAKES,
     written=(Written("pseudocode", "Pseudocode for the six rules", 5),),
-    hidden_seed=7,
     functions=tuple(RULES),
     returns={name: ("theta",) + states for name, (states, *_) in RULES.items()},
 )

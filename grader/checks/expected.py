@@ -24,10 +24,11 @@ class Prepared:
     returns: tuple = ()  # names of the function's returned values, for diagnosis
 
 
-def prepare(assignment) -> list[Prepared]:
+def prepare(assignment, secret=None) -> list[Prepared]:
+    """Every check's programs, drawn from ``secret`` (None: the published preview)."""
     out = []
     for question, check in assignment.checks():
-        plans = check.cases(np.random.default_rng(assignment.seed_for(check)))
+        plans = check.cases(np.random.default_rng(assignment.seed_for(check, secret)))
         if check.compare.get("inputs_unchanged"):
             for program in plans:
                 program["report_args"] = True

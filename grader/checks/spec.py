@@ -1,20 +1,23 @@
 """Declarations: Assignment, Question, Check, Mistake, and builders for programs."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+from grader.checks.secret import preview_seed
 
 
 @dataclass(frozen=True)
 class Check:
     """One scored test of one function.
 
-    ``cases(rng)`` returns the programs to run (see ``grader.harness.programs``);
-    public checks draw them from a fixed seed and ship to students with their
-    expected outputs, hidden checks draw fresh ones at grading time.
+    ``cases(rng)`` returns the programs to run (see ``grader.harness.programs``),
+    every number drawn from ``rng``: grading draws them from the course's secret
+    (``grader.checks.secret``); the self-check ships one fixed draw of the public
+    checks, with their expected outputs, as a preview.
     """
     name: str
     function: str
@@ -75,8 +78,9 @@ class Assignment:
     reference: dict                      # function name -> reference implementation
     mistakes: tuple = ()
     written: tuple = ()                  # Written answers, marked by hand
-    hidden_seed: int = 0
     functions: tuple = field(default=())  # what students implement, in notebook order
+    files: tuple = ()                    # paths in its folder the notebook reads; shipped
+    folder: Path | None = field(default=None, compare=False)  # set by grader.course.load
     returns: dict = field(default_factory=dict)  # function -> names of its returned values
 
     @property
@@ -93,11 +97,12 @@ class Assignment:
             for check in question.checks:
                 yield question, check
 
-    def seed_for(self, check: Check) -> int:
-        """Public: fixed per check; hidden: also depends on the hidden seed."""
-        salt = "public" if check.public else f"hidden-{self.hidden_seed}"
-        digest = hashlib.sha256(f"{self.id}/{check.name}/{salt}".encode()).digest()
-        return int.from_bytes(digest[:8], "little")
+    def seed_for(self, check: Check, secret=None) -> int:
+        """The seed of a check's inputs: drawn from ``secret`` (a ``Secret``) when
+        grading, else the fixed preview that the self-check publishes."""
+        if secret is None:
+            return preview_seed(self.id, check.name)
+        return secret.seed(self.id, check.name)
 
 
 # -- builders for programs ------------------------------------------------------

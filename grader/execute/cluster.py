@@ -83,14 +83,15 @@ class Sandbox(WorkerPlugin):
             self.launcher = None
 
 
-def run_on_worker(plugin: str, cells: list, programs: list, limits: Limits) -> RawRun:
+def run_on_worker(plugin: str, cells: list, programs: list, limits: Limits,
+                  files: dict | None = None) -> RawRun:
     """The task: one submission, on whichever worker the scheduler chose."""
     from distributed import get_worker
 
     sandbox = get_worker().plugins.get(plugin)
     if sandbox is None or sandbox.launcher is None:
         raise RuntimeError(f"this worker has no sandbox for the run: {getattr(sandbox, 'error', None)}")
-    return run_submission(cells, programs, limits, sandbox.launcher)
+    return run_submission(cells, programs, limits, sandbox.launcher, files)
 
 
 def _isolation(dask_worker, plugin: str) -> str:
@@ -189,11 +190,11 @@ class Cluster:
     def slots(self) -> int:
         return max(2, 2 * sum(self.client.nthreads().values()))
 
-    def run(self, cells: list, programs: list, limits: Limits) -> RawRun:
+    def run(self, cells: list, programs: list, limits: Limits, files: dict | None = None) -> RawRun:
         from distributed import CancelledError
 
         if not self.lost and self.client.status == "running":
-            future = self.client.submit(run_on_worker, self.plugin, cells, programs, limits,
+            future = self.client.submit(run_on_worker, self.plugin, cells, programs, limits, files,
                                         pure=False, retries=RETRIES)
             try:
                 return future.result()

@@ -245,10 +245,11 @@ def claim_uids(first: int, count: int, span: int = 1000) -> list:
 
 
 def installed_packages() -> list[Path]:
-    """Where grader, reference and assignments are installed."""
-    import assignments
+    """Where grader, reference and the built-in assignments are installed."""
     import reference
-    return [Path(m.__file__).resolve().parent for m in (grader, reference, assignments)]
+
+    from grader.course import builtin_root
+    return [Path(m.__file__).resolve().parent for m in (grader, reference)] + [builtin_root()]
 
 
 def bwrap_works() -> bool:

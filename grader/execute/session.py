@@ -12,6 +12,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from grader.harness import wire
 
 STATUS_OK, STATUS_TIMEOUT, STATUS_CRASHED, STATUS_PROTOCOL = "ok", "timeout", "crashed", "protocol"
@@ -53,15 +55,20 @@ class RawRun:
     isolation: str = ""
 
 
-def run_submission(cells: list, programs: list, limits: Limits, launcher) -> RawRun:
-    """Execute ``cells``, then run ``programs`` ([check name, program] pairs)."""
+def run_submission(cells: list, programs: list, limits: Limits, launcher,
+                   files: dict | None = None) -> RawRun:
+    """Execute ``cells``, then run ``programs`` ([check name, program] pairs).
+
+    ``files``: {relative path: bytes} the assignment ships, placed read-only in the
+    notebook's working directory before its first cell."""
     start = time.monotonic()
     run = RawRun(isolation=launcher.isolation)
     programs_frame = _programs_frame(programs)
     proc = launcher.start(programs_frame)
     try:
         frames = Frames(proc.stdout, limits.result_limit)
-        _converse(proc, launcher, frames, cells, programs, limits, run, start, programs_frame)
+        _converse(proc, launcher, frames, cells, programs, limits, run, start, programs_frame,
+                  files or {})
     finally:
         launcher.stop(proc, finished=run.status in (STATUS_OK, STATUS_CRASHED, STATUS_MEMORY))
     run.seconds = time.monotonic() - start
@@ -84,10 +91,11 @@ def _programs_frame(programs: list) -> bytes:
     return frame
 
 
-def _converse(proc, launcher, frames, cells, programs, limits, run, start, programs_frame):
+def _converse(proc, launcher, frames, cells, programs, limits, run, start, programs_frame, files):
     deadline = start + limits.timeout
     preloaded = getattr(proc, "preloaded", False)
-    job = {"cells": cells, "preloaded": preloaded, **limits.for_worker()}
+    job = {"cells": cells, "preloaded": preloaded, **limits.for_worker(),
+           "files": {name: np.frombuffer(data, np.uint8) for name, data in files.items()}}
     if not launcher.own_user:
         job["processes"] = None  # would count every process of the tutor's own user
     if not _send(proc, job, run, deadline):

@@ -44,6 +44,7 @@ def main() -> None:
     proto_in, send = worker.protocol()
     job = wire.decode(wire.read_frame(proto_in, worker.FRAME_LIMIT))
     worker.apply_limits(job)
+    worker.place_files(job.get("files") or {})
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in job["cells"]])
     client = NotebookClient(nb, timeout=None, kernel_name="python3", allow_errors=True,
                             record_timing=False)

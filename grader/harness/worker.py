@@ -101,6 +101,7 @@ def main() -> None:
     proto_in, send = protocol()
     job = wire.decode(wire.read_frame(proto_in, FRAME_LIMIT))
     apply_limits(job)
+    place_files(job.get("files") or {})
     output = CappedText(job.get("output_limit", 2 ** 20))
     namespace, cells = execute_cells(job["cells"], output, send)
     send({"event": "executed", "cells": cells, "output_bytes": output.total,
@@ -162,6 +163,18 @@ def _run_case(program, namespace, job, timed_out, send, check):
     if result.get("exc_type") == "Timeout":
         timed_out.add(program.get("fn"))
     return result
+
+
+def place_files(files: dict) -> None:
+    """The files the assignment ships, read-only in the working directory (their
+    paths were checked by the grader when it loaded the assignment)."""
+    for name, data in files.items():
+        folder = os.path.dirname(name)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        with open(name, "wb") as f:
+            f.write(data.tobytes())
+        os.chmod(name, 0o444)
 
 
 def apply_limits(job: dict) -> None:

@@ -34,10 +34,11 @@ def write_student(spec, record, out) -> str:
     return feedback.write(spec, record, out / "feedback" / f"{name}.md")
 
 
-def rebuild(out, manual_csv=None):
+def rebuild(out, manual_csv=None, assignment=None):
     """``grader report``: every report again from OUT's journal, with the tutor's
-    marks merged when ``manual_csv`` is given (all of it, or nothing)."""
-    import assignments
+    marks merged when ``manual_csv`` is given (all of it, or nothing).
+    ``assignment``: its folder or built-in name, when the journal's is gone."""
+    from grader import course
     from grader.journal import NAME, load
     from grader.submissions import UsageError
 
@@ -45,10 +46,9 @@ def rebuild(out, manual_csv=None):
     if not (out / NAME).is_file():
         raise UsageError(f"{out} has no {NAME}: run grader grade PATH --out {out} first")
     records = load(out)
-    kinds = sorted({r.get("assignment") for r in records})
-    if not records or len(kinds) != 1 or kinds[0] not in assignments.NAMES:
-        raise UsageError(f"{out / NAME} holds no results of one known assignment: grade again")
-    spec = assignments.load(kinds[0])
+    if not records:
+        raise UsageError(f"{out / NAME} holds no results: grade again")
+    spec = course.of_records(records, assignment)
     if manual_csv is not None:
         marks = manual.read(manual_csv, spec, [r["student"] for r in records])
         records = manual.merge(spec, records, marks)

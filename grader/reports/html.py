@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from grader.notebooks import template
+from grader.course import template
 from grader.reports import feedback, figures, similarity, stats
 from grader.reports.files import save
 from grader.reports.layout import bar, esc, href, markdown, markdown_sections, page, percent
@@ -31,7 +31,7 @@ def write(spec, records, folder: Path, feedback_of: dict | None = None) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     for sub in ("students", "written", "similar"):
         (folder / sub).mkdir(parents=True)
-    given = template(spec.id)
+    given = template(spec)
     found = similarity.find(records, given.cells, regions_for=MAX_PAIRS)
     pairs = found[:MAX_PAIRS]
     files = {r["student"]: page_name(r["student"]) for r in records}
