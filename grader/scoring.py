@@ -48,7 +48,7 @@ def judge_check(prep, results: list) -> CheckResult:
     result = CheckResult(check.name, prep.question.name, check.function,
                          0.0 if failed else float(check.points), float(check.points),
                          not failed, check.public, rel,
-                         explain.named_message(failed[0].message, prep.returns) if failed else "")
+                         _message(verdicts, prep) if failed else "")
     if failed:
         result.diagnosis = diagnose(prep, results)
         k = next(i for i, v in enumerate(verdicts) if not v.passed)
@@ -60,6 +60,12 @@ def judge_check(prep, results: list) -> CheckResult:
     if not check.public:
         result.rel_err = None
     return result
+
+
+def _message(verdicts, prep) -> str:
+    """The first failed case's message, its values named as the signature names them."""
+    k = next(i for i, v in enumerate(verdicts) if not v.passed)
+    return explain.named_message(verdicts[k].message, prep.returns, prep.programs[k])
 
 
 # -- what a hidden check may say -------------------------------------------------

@@ -135,9 +135,9 @@ def test_batches_are_diagnosed_from_their_structure():
 
 
 @pytest.fixture
-def selfcheck(monkeypatch):
+def selfcheck(monkeypatch, bundles):
     def load(name):
-        monkeypatch.syspath_prepend(str(assignments.__path__[0] + f"/{name}"))
+        monkeypatch.syspath_prepend(str(bundles[name]))
         sys.modules.pop("selfcheck", None)
         return importlib.import_module("selfcheck")
     yield load
@@ -150,11 +150,11 @@ def selfcheck(monkeypatch):
     ("a7_optimizers", "rmsprop_update", rmsprop_float64),
 ])
 def test_the_self_check_gives_the_grader_s_diagnosis(selfcheck, name, function, impl):
-    """The otter support package (every check's data) against the grader, check by check."""
+    """The student bundle's public checks against the grader on the same inputs."""
     sc = selfcheck(name)
     namespace = {function: impl}
     for prep in prepared(name):
-        if prep.check.function != function:
+        if prep.check.function != function or not prep.check.public:
             continue
         entry = next(e for e in sc._load() if e["name"] == prep.check.name)
         results = [programs.run(p, namespace) for p in prep.programs]
@@ -163,8 +163,8 @@ def test_the_self_check_gives_the_grader_s_diagnosis(selfcheck, name, function, 
         assert grader == student, prep.check.name
 
 
-def test_the_bundle_ships_outputs_not_code():
-    folder = assignments.__path__[0] + "/a7_optimizers/student/selfcheck"
+def test_the_bundle_ships_outputs_not_code(bundles):
+    folder = bundles["a7_optimizers"] / "selfcheck"
     assert sorted(os.listdir(folder)) == ["__init__.py", "compare.py", "explain.py",
                                           "programs.py", "public.bin", "wire.py"]
     for module in os.listdir(folder):

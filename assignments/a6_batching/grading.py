@@ -2,14 +2,15 @@
 
 One question per function, every check one point. Every input is drawn from
 the check's ``rng``: students get a preview of the public checks (kept small)
-with their expected outputs, and grading draws all checks afresh. Batching is checked by properties, never by
-one shuffle order: the index batches must partition range(d) as asked
-(``partition``) and a given rng must decide the order alone (the same rng
-under another global numpy state gives the same batches, another rng other
-ones); accumulated gradients must equal the full mean while no call of
-grad_fn sees more rows than a micro-batch (``micro_batches``), and an epoch
-over explicitly given batches must land on the reference's parameters, with
-micro_batch_size honoured the same way. No function may modify its inputs.
+with their expected outputs, and grading draws all checks afresh. Batching is
+checked by properties, never by one shuffle order: the index batches must
+partition range(d) as asked (``partition``) and a given rng must decide the
+order alone (the same rng under another global numpy state gives the same
+batches, another rng other ones); accumulated gradients must equal the full
+mean while no call of grad_fn sees more rows than a micro-batch
+(``micro_batches``), and an epoch over explicitly given batches must land on
+the reference's parameters, with micro_batch_size honoured the same way. No
+function may modify its inputs.
 """
 import numpy as np
 
@@ -69,7 +70,7 @@ def _seed(rng_):
 
 
 def _probed(program):
-    """Also run with the same rng under another global numpy state, and with another rng."""
+    """Also run with the same rng twice, under another global numpy state, with another rng."""
     return dict(program, probe_rng=True)
 
 
@@ -286,4 +287,5 @@ ASSIGNMENT = Assignment(
     mistakes=MISTAKES,
     written=(Written("reflection", "Reflection: which mode for a million rows", 2),),
     functions=FUNCTIONS,
+    returns={"accumulated_gradient": ("the gradient",), "train_epoch": ("theta",)},
 )

@@ -148,7 +148,8 @@ def _common(function, make, state, signs=SIGN, lr_grid=({"lr_power": 0}, {"lr_po
                   "multiply the step by lr", make, [lr_grid[0]]) +
            family(function, "lr applied twice", "the learning rate is applied twice",
                   "lr multiplies the step once", make, [lr_grid[1]]) +
-           family(function, "sign flipped", "a sign is flipped",
+           family(function, "sign flipped", "a sign is flipped" if signs is VELOCITY_SIGNS
+                  else "gradient ascent: the sign is flipped",
                   "step against the gradient: theta moves by - lr * (...)",
                   make, signs))
     if state:

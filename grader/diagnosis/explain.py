@@ -114,8 +114,13 @@ def agree(diagnoses: list) -> list:
     return [[d for d in ds if d["kind"] != "family" or d["id"] in common] for ds in diagnoses]
 
 
-def named_message(message: str, returns: tuple) -> str:
-    """The comparator's message with ``result[i]`` named as the signature names it."""
+def named_message(message: str, returns: tuple, program: dict | None = None) -> str:
+    """The comparator's message with ``result[i]`` named as the signature names it, and a
+    whole result named as the function's one returned value or as a trajectory's path."""
+    if program and program.get("op") == "trajectory":
+        return re.sub(r"^result:", f"the path of {returns[0] if returns else 'theta'}:", message)
+    if len(returns) == 1:
+        return re.sub(r"^result:", f"{returns[0]}:", message)
     return re.sub(r"result\[(\d+)\]", lambda m: returns[int(m.group(1))]
                   if int(m.group(1)) < len(returns) else m.group(0), message)
 
@@ -312,8 +317,9 @@ def _batch_facts(program, got):
         return None
     flat = np.concatenate(out) if out else np.array([], dtype=int)
     in_order = flat.tolist() == list(range(len(flat)))
+    starts = np.cumsum([0] + [len(a) for a in out])
     sorted_in_order = [np.sort(a).tolist() for a in out] == \
-                      [list(range(i, i + len(a))) for i, a in zip(np.cumsum([0] + [len(a) for a in out]), out)]
+                      [list(range(i, i + len(a))) for i, a in zip(starts, out)]
     return [len(a) for a in out], len(np.unique(flat)) != len(flat), in_order, sorted_in_order
 
 

@@ -108,8 +108,9 @@ def _rows(function, namespace):
     rows = []
     for (entry, verdicts, failed, _), diagnosis in zip(runs, diagnoses):
         rels = [v.rel_err for v in verdicts if v.rel_err is not None]
-        lines = _lines(explain.named_message(failed[0].message, tuple(entry.get("returns", ()))),
-                       diagnosis) if failed else []
+        k = next((i for i, v in enumerate(verdicts) if not v.passed), None)
+        lines = [] if k is None else _lines(explain.named_message(
+            verdicts[k].message, tuple(entry.get("returns", ())), entry["programs"][k]), diagnosis)
         rows.append((entry["name"], not failed, max(rels) if rels else None, lines))
     return rows
 
