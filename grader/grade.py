@@ -214,6 +214,6 @@ def _internal(spec, prepared, job, exc) -> dict:
 def _unrun(spec, prepared, job) -> dict:
     return {"status": job.status, "reason": job.reason, "score": 0.0,
             "questions": {q.name: 0.0 for q in spec.questions},
-            "checks": [as_dict(not_run(p, f"not run: {job.reason}")) for p in prepared],
+            "checks": [as_dict(not_run(p, job.status)) for p in prepared],
             "cells": [], "output": "", "seconds": 0.0, "isolation": "",
             "memory_cap": ""}

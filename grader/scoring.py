@@ -5,18 +5,17 @@ the student's process returned. A failed check is diagnosed by
 ``grader.diagnosis.explain``: the failure kind, where it goes wrong, and the
 mistake families whose outputs reproduce the student's.
 
-A failed hidden check says only which kind of failure it was, in words
-fixed here (``HIDDEN_KINDS``): no message from the run, no expected or got
-values, no relative error. Its inputs are secret, and anything the student's
-function says about them could carry them out of one submission into the next.
+A failed check says which kind of failure it was in words fixed here
+(``KINDS``), never a message from the run or an expected or got value: its
+inputs are drawn from the class's secret, and anything the feedback says about
+them could carry them out of one submission into the next (the self-check shows
+values, on the published preview). Public checks keep their relative error.
 """
 from __future__ import annotations
 
 import builtins
 import re
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from grader.diagnosis import explain
 from grader.harness.compare import judge
@@ -35,7 +34,6 @@ class CheckResult:
     rel_err: float | None = None
     message: str = ""
     diagnosis: list = field(default_factory=list)  # [{"id", "name", "hint", "kind"}]
-    detail: str = ""  # expected vs got, for public checks only
 
 
 def judge_check(prep, results: list) -> CheckResult:
@@ -47,28 +45,15 @@ def judge_check(prep, results: list) -> CheckResult:
     check = prep.check
     result = CheckResult(check.name, prep.question.name, check.function,
                          0.0 if failed else float(check.points), float(check.points),
-                         not failed, check.public, rel,
-                         _message(verdicts, prep) if failed else "")
+                         not failed, check.public, rel if check.public else None)
     if failed:
         result.diagnosis = diagnose(prep, results)
         k = next(i for i, v in enumerate(verdicts) if not v.passed)
-        if check.public:
-            result.detail = f"expected {_short(prep.expected[k].get('out'))}, " \
-                            f"got {_short(results[k].get('out', results[k].get('error')))}"
-        else:
-            result.message = hidden_kind(check.compare["kind"], results[k], verdicts[k])
-    if not check.public:
-        result.rel_err = None
+        result.message = failure_kind(check.compare["kind"], results[k], verdicts[k])
     return result
 
 
-def _message(verdicts, prep) -> str:
-    """The first failed case's message, its values named as the signature names them."""
-    k = next(i for i, v in enumerate(verdicts) if not v.passed)
-    return explain.named_message(verdicts[k].message, prep.returns, prep.programs[k])
-
-
-# -- what a hidden check may say -------------------------------------------------
+# -- what a failed check may say -------------------------------------------------
 
 _ERRORS = sorted(name for name, value in vars(builtins).items()
                  if isinstance(value, type) and issubclass(value, BaseException))
@@ -89,15 +74,15 @@ WRONG = "wrong result"
 NOT_RUN = "not run"
 NOT_DEFINED = "the function is not defined"
 RAISED = "raised an exception"
-#: Every message a failed hidden check can have.
-HIDDEN_KINDS = frozenset(
+#: Every message a failed check can have.
+KINDS = frozenset(
     [k for _, k in _RETURNED] + list(_BY_COMPARATOR.values())
     + [WRONG, NOT_RUN, NOT_DEFINED, RAISED] + [f"{RAISED} ({e})" for e in _ERRORS]
     + [f"{NOT_RUN} ({s})" for s in ORDER if s != Status.GRADED])
 
 
-def hidden_kind(comparator: str, got, verdict) -> str:
-    """A fixed description of why a hidden case failed, from ``HIDDEN_KINDS``."""
+def failure_kind(comparator: str, got, verdict) -> str:
+    """A fixed description of why a case failed, from ``KINDS``."""
     if not isinstance(got, dict) or not got.get("ok"):
         kind = got.get("exc_type") if isinstance(got, dict) else None
         if kind == "Missing":
@@ -111,40 +96,12 @@ def hidden_kind(comparator: str, got, verdict) -> str:
 
 
 def shown(check: dict) -> dict:
-    """The check as a report may show it: a hidden check keeps only a message
-    from ``HIDDEN_KINDS``, with no detail and no relative error, whatever the
-    record holds. Every renderer reads checks through this."""
-    if check.get("public", False) is True:
-        return check
+    """The check as a report may show it, whatever the record holds: a message
+    from ``KINDS``, no values, and a relative error for public checks only.
+    Every renderer reads checks through this."""
     message = check.get("message")
-    return dict(check, message=message if message in HIDDEN_KINDS or not message else WRONG,
-                detail="", rel_err=None)
-
-
-#: The longest expected/got text of a failed public check.
-SHORT = 160
-
-
-def _short(value) -> str:
-    """``repr`` of the value as lists, cut at SHORT characters. Of a long array
-    only leading rows are rendered, twice as many until the text passes the cut:
-    the same text, without rendering the whole path of a trajectory."""
-    if isinstance(value, np.ndarray) and value.ndim and value.size > 8:
-        rows = max(1, 8 * len(value) // value.size)
-        while rows < len(value):
-            text = repr(value[:rows].tolist())  # differs from the whole only at its last "]"
-            if len(text) > SHORT:
-                return text[:SHORT - 3] + "..."
-            rows *= 2
-    text = repr(_as_lists(value))
-    return text if len(text) <= SHORT else text[:SHORT - 3] + "..."
-
-
-def _as_lists(value):
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    # Each item takes at least three characters with its ", ": SHORT of them pass the cut.
-    return [_as_lists(v) for v in value[:SHORT]] if isinstance(value, list) else value
+    return dict(check, message=message if message in KINDS or not message else WRONG,
+                detail="", rel_err=check.get("rel_err") if check.get("public") is True else None)
 
 
 def diagnose(prep, results: list) -> list:
@@ -165,13 +122,13 @@ def agree_per_function(checks: list) -> None:
             c.diagnosis = diagnosis
 
 
-def not_run(prep, reason: str, status: str = "") -> CheckResult:
-    """``status``: the record's, which a hidden check's message names instead of the reason."""
+def not_run(prep, status: str = "") -> CheckResult:
+    """A check that did not run; its message names the record's ``status`` (the
+    record's reason says why)."""
     check = prep.check
-    if not check.public:
-        reason = f"{NOT_RUN} ({status})" if f"{NOT_RUN} ({status})" in HIDDEN_KINDS else NOT_RUN
+    message = f"{NOT_RUN} ({status})" if f"{NOT_RUN} ({status})" in KINDS else NOT_RUN
     return CheckResult(check.name, prep.question.name, check.function, 0.0, float(check.points),
-                       False, check.public, None, reason)
+                       False, check.public, None, message)
 
 
 def as_dict(result: CheckResult) -> dict:
@@ -195,8 +152,7 @@ def score_run(prepared: list, raw, case_index: list) -> dict:
     for prep, positions in zip(prepared, case_index):
         results = [raw.results.get(k) for k in positions]
         if any(r is None for r in results):
-            checks.append(not_run(prep, f"not run: {raw.reason}",
-                                  STATUS_OF_RUN.get(raw.status, Status.ERROR)))
+            checks.append(not_run(prep, STATUS_OF_RUN.get(raw.status, Status.ERROR)))
         else:
             checks.append(judge_check(prep, results))
     agree_per_function(checks)

@@ -62,8 +62,9 @@ def render(spec, record) -> str:
     if record.get("skipped_cells"):
         out += ["", "Cells not run (the graded functions do not need them): " +
                 ", ".join(str(i + 1) for i in record["skipped_cells"]) + "."]
-    out += ["", "Hidden checks use inputs you have not seen; the self-check in the notebook "
-                "runs only the public ones.", ""]
+    out += ["", "Every check was graded on inputs drawn for grading, which you have not seen. "
+                "To see expected and returned values, run check(...) in your notebook: it runs "
+                "the public checks on the published inputs.", ""]
     return "\n".join(out)
 
 
