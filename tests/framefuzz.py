@@ -15,7 +15,7 @@ DEEP = [1]
 for _ in range(60):
     DEEP = [DEEP]
 JUNK = [None, True, -1, 0, 2 ** 31, 10 ** 30, -10 ** 400, 1e308, float("nan"), float("inf"),
-        "", "x" * 100_000, [], {}, DEEP, {"$nd": 0, "dtype": "O", "shape": [1]},
+        "", "x" * 5_000, [], {}, DEEP, {"$nd": 0, "dtype": "O", "shape": [1]},
         {"$nd": 99, "dtype": "<f8", "shape": [1]}, {"$object": {"nested": [1, 2]}}, {"ok": True},
         {"index": "0"}, ["where", {"a": 1}]]
 DTYPES = ["O", "<U4", "V8", "M8[s]", "m8[s]", "S3", "|b1", ">f8", "<c16", "float128", "f2",
