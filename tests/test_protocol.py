@@ -197,8 +197,13 @@ def run_a7(cells, launcher, limits=Limits(timeout=30, call_timeout=5)):
     return run, score_run(PREPARED, run, CASE_INDEX)
 
 
-def test_a_call_that_ends_the_worker_fails_its_function_only():
-    with LocalLauncher() as launcher:
+WORKERS = pytest.mark.parametrize("module", ["harness.worker", "harness.kernel_worker"],
+                                  ids=["plain", "kernel"])
+
+
+@WORKERS
+def test_a_call_that_ends_the_worker_fails_its_function_only(module):
+    with LocalLauncher(module) as launcher:
         run, scored = run_a7([SGD_EXITS], launcher)
     assert (run.status, scored["score"]) == ("ok", FULL - SGD), run.reason
     sgd = [c for c in scored["checks"] if c["function"] == "sgd_update"]
@@ -236,8 +241,9 @@ class Counting(LocalLauncher):
         return super().start(programs)
 
 
-def test_an_oversized_result_fails_its_function_only():
-    with LocalLauncher() as launcher:
+@WORKERS
+def test_an_oversized_result_fails_its_function_only(module):
+    with LocalLauncher(module) as launcher:
         run, scored = run_a7([SGD_TOO_LARGE], launcher,
                              Limits(timeout=30, call_timeout=5, memory=2 ** 30))
     assert (run.status, scored["score"]) == ("ok", FULL - SGD), run.reason
