@@ -95,14 +95,15 @@ def drop_key(frames, rnd):
 def retype(frames, rnd):
     place = _pick(frames, rnd)
     if place:
-        place[0][place[1]] = rnd.choice(JUNK)
+        place[0][place[1]] = copy.deepcopy(rnd.choice(JUNK))
     return stream(frames)
 
 
 def add_key(frames, rnd):
     place = _pick(frames, rnd, lambda c, k: isinstance(c[k], dict))
     if place:
-        place[0][place[1]][rnd.choice(["extra", "$nd", "index", "ok", "__class__"])] = rnd.choice(JUNK)
+        key = rnd.choice(["extra", "$nd", "index", "ok", "__class__"])
+        place[0][place[1]][key] = copy.deepcopy(rnd.choice(JUNK))
     return stream(frames)
 
 

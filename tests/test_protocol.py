@@ -227,7 +227,7 @@ def test_cells_killed_by_the_memory_cap_make_the_status_memory():
 
 def test_restarts_are_bounded_by_one_per_function():
     with Counting() as launcher:
-        run, scored = run_a7([ALL_EXIT], launcher)
+        run, scored = run_a7([ALL_EXIT], launcher, Limits(timeout=300, call_timeout=5))
     functions = len({p.check.function for p in PREPARED})
     assert (run.status, scored["score"]) == ("ok", 0), run.reason
     assert launcher.started == functions  # the last death leaves no check to restart for
@@ -312,3 +312,33 @@ def test_grader_grade_gives_every_forger_a_row(tmp_path, path):
             message = checks_of(records[student])["sgd_update"]["message"] + row["reason"]
             assert text in message, (student, message)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_a_student_whose_scoring_or_files_fail_still_gets_a_row(tmp_path, monkeypatch):
+    import grader.grade as pipeline
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for student, extra in [("correct", ""), ("bad_score", "print('boom')"), ("bad_files", "")]:
+        write(folder, student, notebook(CORRECT_A7, extra))
+    real_score, real_write = pipeline.score_run, pipeline.reports.write_student
+
+    def score(prepared, raw, case_index):
+        if "boom" in raw.output:
+            raise ValueError("scoring failed")
+        return real_score(prepared, raw, case_index)
+
+    def write_student(spec, record, out):
+        if record["student"] == "bad_files" and record["status"] != "error":
+            raise TypeError("rendering failed")
+        return real_write(spec, record, out)
+    monkeypatch.setattr(pipeline, "score_run", score)
+    monkeypatch.setattr(pipeline.reports, "write_student", write_student)
+    _, records, out = pipeline.grade(folder, tmp_path / "out", assignment="a7_optimizers", jobs=2,
+                                     isolation="process", limits=Limits(timeout=30))
+    with open(out / "grades.csv", newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert (rows["correct"]["status"], float(rows["correct"]["score"])) == ("graded", FULL)
+    for student, why in [("bad_score", "scoring failed"), ("bad_files", "rendering failed")]:
+        assert rows[student]["status"] == "error" and float(rows[student]["score"]) == 0
+        assert "internal grader error" in rows[student]["reason"] and why in rows[student]["reason"]
+        assert (out / "feedback" / f"{student}.md").is_file()

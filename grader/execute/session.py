@@ -74,7 +74,7 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher,
     programs_frame = _programs_frame(programs)
     resume = None
     while True:
-        proc = launcher.start(programs_frame)
+        proc = _start(launcher, programs_frame, again=resume is not None)
         try:
             run.memory_cap = launcher.confine(proc, limits.memory)
             death = _converse(proc, launcher, cells, programs, limits, run, start,
@@ -88,6 +88,17 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher,
             break
     run.seconds = time.monotonic() - start
     return run
+
+
+def _start(launcher, programs_frame, again: bool):
+    """A worker; on a restart, a second try if the first fails (a fork server that
+    died with its child is started afresh)."""
+    try:
+        return launcher.start(programs_frame)
+    except OSError:
+        if not again:
+            raise
+        return launcher.start(programs_frame)
 
 
 _last_frame: tuple = (None, b"")
