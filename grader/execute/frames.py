@@ -41,14 +41,14 @@ def integer(low, high):
     def check(value, ctx, path):
         lo, hi = (b(ctx) if callable(b) else b for b in (low, high))
         if type(value) is not int or not lo <= value < hi:
-            raise FrameError(f"{path}: expected an integer from {lo} to {hi - 1}")
+            raise FrameError(f"{_where(path)}: expected an integer from {lo} to {hi - 1}")
         return value
     return check
 
 
 def boolean(value, ctx, path):
     if type(value) is not bool:
-        raise FrameError(f"{path}: expected true or false")
+        raise FrameError(f"{_where(path)}: expected true or false")
     return value
 
 
@@ -56,7 +56,7 @@ def text(cap):
     """A string, cut at ``cap`` characters (a cap may depend on the run)."""
     def check(value, ctx, path):
         if type(value) is not str:
-            raise FrameError(f"{path}: expected a string")
+            raise FrameError(f"{_where(path)}: expected a string")
         limit = cap(ctx) if callable(cap) else cap
         return value if len(value) <= limit else value[:limit] + " [cut]"
     return check
@@ -72,27 +72,30 @@ def items(checker, cap, cut=False):
     """A list; longer than ``cap``: cut (``cut``) or refused."""
     def check(value, ctx, path):
         if type(value) is not list:
-            raise FrameError(f"{path}: expected a list")
+            raise FrameError(f"{_where(path)}: expected a list")
         limit = cap(ctx) if callable(cap) else cap
         if len(value) > limit and not cut:
-            raise FrameError(f"{path}: more than {limit} items")
-        return [checker(v, ctx, f"{path}[{i}]") for i, v in enumerate(value[:limit])]
+            raise FrameError(f"{_where(path)}: more than {limit} items")
+        return [checker(v, ctx, (path, i)) for i, v in enumerate(value[:limit])]
     return check
 
 
 def record(required: dict, optional_keys: dict = None):
     """A dict with exactly these keys (``optional_keys`` may be absent)."""
-    optional_keys = optional_keys or {}
+    fields = {**(optional_keys or {}), **required}
 
     def check(value, ctx, path):
         if type(value) is not dict:
-            raise FrameError(f"{path}: expected an object")
-        if (missing := required.keys() - value.keys()):
-            raise FrameError(f"{path}: missing {_names(missing)}")
-        if (unknown := value.keys() - required.keys() - optional_keys.keys()):
-            raise FrameError(f"{path}: unknown {_names(unknown)}")
-        fields = {**required, **optional_keys}
-        return {k: fields[k](v, ctx, f"{path}.{k}") for k, v in value.items()}
+            raise FrameError(f"{_where(path)}: expected an object")
+        clean = {}
+        for key, item in value.items():
+            checker = fields.get(key)
+            if checker is None:
+                raise FrameError(f"{_where(path)}: unknown {_names(value.keys() - fields.keys())}")
+            clean[key] = checker(item, ctx, (path, key))
+        if len(clean) < len(fields) and (missing := required.keys() - clean.keys()):
+            raise FrameError(f"{_where(path)}: missing {_names(missing)}")
+        return clean
     return check
 
 
@@ -100,31 +103,42 @@ def plain_data(value, ctx, path, depth=0):
     """A returned value as the harness's ``programs.plain`` makes it: None, a bool,
     a bounded int, a float, a string, a numeric array, a list of these, or
     {"$object": type name} for anything it could not send."""
-    if value is None or type(value) in (bool, float):
-        return value
-    if type(value) is int:
-        if abs(value) >= MAX_INT:
-            raise FrameError(f"{path}: integer out of range")
-        return value
-    if type(value) is str:
-        return text(TEXT)(value, ctx, path)
-    if type(value) is np.ndarray:
+    kind = type(value)
+    if kind is np.ndarray:
         return _array(value, path)
-    if type(value) is list:
+    if value is None or kind is bool or kind is float:
+        return value
+    if kind is int:
+        if abs(value) >= MAX_INT:
+            raise FrameError(f"{_where(path)}: integer out of range")
+        return value
+    if kind is str:
+        return _TEXT(value, ctx, path)
+    if kind is list:
         if depth >= MAX_DEPTH:
-            raise FrameError(f"{path}: nested too deeply")
-        return [plain_data(v, ctx, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+            raise FrameError(f"{_where(path)}: nested too deeply")
+        return [plain_data(v, ctx, (path, i), depth + 1) for i, v in enumerate(value)]
     return OBJECT(value, ctx, path)
 
 
 def _array(value, path):
     # The wire decoder only makes arrays of plain numeric dtypes; this holds if it changes.
-    if value.dtype.kind not in "biufc" or value.dtype.fields is not None or value.ndim > 32:
-        raise FrameError(f"{path}: not a plain numeric array")
+    if value.dtype.kind not in "biufc":
+        raise FrameError(f"{_where(path)}: not a plain numeric array")
     return value
 
 
-OBJECT = record({"$object": text(TEXT)})
+_TEXT = text(TEXT)
+OBJECT = record({"$object": _TEXT})
+
+
+def _where(path) -> str:
+    """A value's place in its frame, e.g. frame.cells[0].error: built only for a
+    reason, as (parent, key) pairs until then."""
+    if isinstance(path, str):
+        return path
+    parent, key = path
+    return f"{_where(parent)}[{key}]" if isinstance(key, int) else f"{_where(parent)}.{key}"
 
 
 def _names(keys) -> str:
@@ -133,19 +147,20 @@ def _names(keys) -> str:
 
 # -- the frames -----------------------------------------------------------------
 
-ERROR = record({"type": text(TEXT), "message": text(TEXT), "where": items(text(TEXT), WHERE, cut=True)})
+ERROR = record({"type": text(TEXT), "message": text(TEXT),
+                "where": items(text(TEXT), WHERE, cut=True)})
 CELL_INDEX = integer(0, lambda ctx: ctx.cells)
-_CASE = record({"ok": boolean}, {
+_CASE_FIELDS = record({"ok": boolean}, {
     "out": plain_data, "error": text(TEXT), "exc_type": text(TEXT),
     "grad_rows": items(plain_data, 2 ** 20),
     "args_after": items(optional(plain_data), 64)})
 
 
-def CASE(value, ctx, path):
+def case_result(value, ctx, path):
     """One case's result: a call that returned has its value."""
-    result = _CASE(value, ctx, path)
+    result = _CASE_FIELDS(value, ctx, path)
     if result["ok"] and "out" not in result:
-        raise FrameError(f"{path}: a result without its value")
+        raise FrameError(f"{_where(path)}: a result without its value")
     return result
 
 
@@ -178,13 +193,13 @@ def _results_of_check(frame, ctx):
 def _cases(value, ctx, path):
     """{"k": case result} with k a case number of this run -> {k: result}."""
     if type(value) is not dict:
-        raise FrameError(f"{path}: expected an object")
+        raise FrameError(f"{_where(path)}: expected an object")
     cases = {}
     for key, result in value.items():
         if not (key.isdecimal() and len(key) <= 9 and str(int(key)) == key
                 and int(key) < len(ctx.checks)):
-            raise FrameError(f"{path}: {key[:20]!r} is not a case number of this run")
-        cases[int(key)] = CASE(result, ctx, f"{path}.{key}")
+            raise FrameError(f"{_where(path)}: {key[:20]!r} is not a case number of this run")
+        cases[int(key)] = case_result(result, ctx, (path, key))
     return cases
 
 
