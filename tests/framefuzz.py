@@ -112,7 +112,8 @@ def bad_array(frames, rnd):
     if place:
         ref = place[0][place[1]]
         field = rnd.choice(["dtype", "shape", "$nd"])
-        ref[field] = rnd.choice({"dtype": DTYPES, "shape": SHAPES, "$nd": [-1, 10 ** 6, "0", 0.0]}[field])
+        choices = {"dtype": DTYPES, "shape": SHAPES, "$nd": [-1, 10 ** 6, "0", 0.0]}
+        ref[field] = rnd.choice(choices[field])
     return stream(frames)
 
 

@@ -219,8 +219,8 @@ def test_a_call_killed_by_the_memory_cap_fails_with_a_memory_message():
 
 def test_cells_killed_by_the_memory_cap_make_the_status_memory():
     with OverMemory() as launcher:
-        run, scored = run_a7([CORRECT_A7, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"],
-                             launcher)
+        killed = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
+        run, scored = run_a7([CORRECT_A7, killed], launcher)
     assert (run.status, scored["status"], scored["score"]) == ("memory", "memory", 0)
     assert "cell 2" in run.reason
 
@@ -272,7 +272,8 @@ def class_folder(folder: Path) -> dict:
     corpus = {
         "correct": ([CORRECT_A7], "graded", FULL, ""),
         "forged_no_index": ([CORRECT_A7, forged_frame(NO_INDEX)], "error", 0, "invalid message"),
-        "forged_dict_error": ([CORRECT_A7, forged_frame(DICT_ERROR)], "error", 0, "invalid message"),
+        "forged_dict_error": ([CORRECT_A7, forged_frame(DICT_ERROR)], "error", 0,
+                              "invalid message"),
         "sgd_too_large": ([SGD_TOO_LARGE], "graded", FULL - SGD, "memory"),
         "sgd_exits": ([SGD_EXITS], "graded", FULL - SGD, "ended"),
         "cell_memory": ([CORRECT_A7, "import numpy as np\nhog = np.ones(3 * 2**30 // 8)"],

@@ -1,8 +1,10 @@
 """The grader's side of the worker protocol, with deadlines.
 
-The session reads the worker's frames with a deadline for each, so an
-endless loop, a dead process or garbage on the pipe each end in a precise
-status instead of a hung or crashed grader.
+The session reads the worker's frames with a deadline for each, and checks
+each against its schema (``frames``) before anything uses it, so an endless
+loop, a dead process, garbage on the pipe or a forged frame each end in a
+precise status instead of a hung or crashed grader. A worker that dies during
+a check costs that function its checks, not the submission its run.
 """
 from __future__ import annotations
 

@@ -133,7 +133,8 @@ def results_frame(check: str, results: dict, limit: int) -> bytes:
             raise wire.WireError(f"{len(frame)} bytes, over the limit of {limit}")
     except (wire.WireError, MemoryError) as exc:
         why = exc if isinstance(exc, wire.WireError) else "out of memory while encoding it"
-        error = {"ok": False, "exc_type": "TooLarge", "error": f"the result could not be sent: {why}"}
+        error = {"ok": False, "exc_type": "TooLarge",
+                 "error": f"the result could not be sent: {why}"}
         frame = wire.encode({"event": "results", "check": check,
                              "results": {k: error for k in results}})
     return frame
@@ -188,8 +189,8 @@ def _run_case(program, namespace, job, failed: dict):
         memory = job.get("memory")
         limit = f" (limit {memory / 2 ** 30:g} GiB)" if memory else ""
         result["error"] = f"ran out of memory{limit}: the call or its result is too large"
-        failed[fn] = {"ok": False, "exc_type": "MemoryError",
-                      "error": f"not run: this function ran out of memory{limit} on an earlier check"}
+        failed[fn] = {"ok": False, "exc_type": "MemoryError", "error":
+                      f"not run: this function ran out of memory{limit} on an earlier check"}
     return result
 
 
