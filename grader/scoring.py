@@ -67,17 +67,31 @@ _RETURNED = [(re.compile(r"result(\[\d+\])*: expected a tuple"), "wrong number o
              (re.compile(r"result(\[\d+\])*: relative error"), "wrong values"),
              (re.compile(r"modified its input"), "modified its inputs in place"),
              (re.compile(r"grad_fn was given"), "gave grad_fn too many rows at once"),
-             (re.compile(r"the reference itself failed"), "the reference failed (a grader fault)")]
+             (re.compile(r"the reference itself failed"), "the reference failed (a grader fault)"),
+             (re.compile(r"not deterministic"), "not deterministic"),
+             (re.compile(r"ignores its rng"), "ignores its rng argument"),
+             (re.compile(r"consecutive epochs gave the same order"), "the same order every epoch"),
+             (re.compile(r"batch sizes "), "wrong batch sizes"),
+             (re.compile(r"the batches must"), "the batches do not split the rows as asked"),
+             (re.compile(r"with shuffle=False"), "rows out of order with shuffle=False"),
+             (re.compile(r"with shuffle=True"), "rows not shuffled"),
+             (re.compile(r"expected a list of index arrays|each batch must be"),
+              "wrong type of result"),
+             (re.compile(r"expected \w+ to be raised"), "did not raise the expected exception"),
+             (re.compile(r"expected \w+, got"), "raised another exception")]
 _BY_COMPARATOR = {"equal": "wrong value", "raises": "did not raise the expected exception",
                   "partition": "wrong batches"}
 WRONG = "wrong result"
 NOT_RUN = "not run"
 NOT_DEFINED = "the function is not defined"
+#: Failures the harness reports in a case's exc_type that no code raised.
+_NOT_RAISED = {"Missing": NOT_DEFINED, "Timeout": "timed out",
+               "Crashed": "the notebook's process ended during this call"}
 RAISED = "raised an exception"
 #: Every message a failed check can have.
 KINDS = frozenset(
     [k for _, k in _RETURNED] + list(_BY_COMPARATOR.values())
-    + [WRONG, NOT_RUN, NOT_DEFINED, RAISED] + [f"{RAISED} ({e})" for e in _ERRORS]
+    + [WRONG, NOT_RUN, RAISED, *_NOT_RAISED.values()] + [f"{RAISED} ({e})" for e in _ERRORS]
     + [f"{NOT_RUN} ({s})" for s in ORDER if s != Status.GRADED])
 
 
@@ -85,8 +99,8 @@ def failure_kind(comparator: str, got, verdict) -> str:
     """A fixed description of why a case failed, from ``KINDS``."""
     if not isinstance(got, dict) or not got.get("ok"):
         kind = got.get("exc_type") if isinstance(got, dict) else None
-        if kind == "Missing":
-            return NOT_DEFINED
+        if kind in _NOT_RAISED:
+            return _NOT_RAISED[kind]
         return f"{RAISED} ({kind})" if kind in _ERRORS else RAISED
     message = verdict.message if isinstance(verdict.message, str) else ""
     for pattern, kind in _RETURNED:

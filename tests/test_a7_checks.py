@@ -91,8 +91,8 @@ def test_modifying_inputs_in_place_fails_the_purity_check():
 
 @pytest.mark.parametrize("bad,expect", [
     (lambda theta, g, lr: np.full_like(theta, np.nan), "NaN"),
-    (lambda theta, g, lr: "theta", "expected a numeric array"),
-    (lambda theta, g, lr: None, "expected a numeric array"),
+    (lambda theta, g, lr: "theta", "wrong type of result"),
+    (lambda theta, g, lr: None, "wrong type of result"),
     (lambda theta, g, lr: np.zeros(7), "shape"),
     (lambda theta, g: theta, "TypeError"),
 ])
