@@ -240,6 +240,19 @@ def test_an_interrupted_grader_leaves_nothing(tmp_path):
     assert_nothing_left_after(tmp_path, signal.SIGINT)
 
 
+def test_a_usage_error_leaves_nothing(tmp_path):
+    """The sandboxes start before the class is read: a run that then stops on a
+    usage error (an unknown assignment) still ends them and their cgroups."""
+    folder, tmp = tmp_path / "class", tmp_path / "tmp"
+    folder.mkdir()
+    tmp.mkdir()
+    write(folder, "s0", notebook(CORRECT_A7))
+    grader = grade_cli(folder, tmp_path / "out", tmp, "--assignment", "no_such_assignment")
+    _, stderr = grader.communicate(timeout=300)
+    assert grader.returncode == 2 and "unknown assignment" in stderr, stderr[-2000:]
+    assert processes_naming(str(tmp)) == [] and run_trees(grader.pid) == []
+
+
 SLEEPER = CORRECT_A7 + '''
 import os, time
 if os.fork() == 0:
@@ -307,6 +320,42 @@ time.sleep(60)
         assert (hog.status, hog.memory_cap) == ("memory", "watchdog"), hog
         assert (control.status, control.memory_cap) == ("ok", "watchdog"), control
         assert all(r["ok"] for r in control.results.values())
+
+
+KEYS_OF_USER = '''
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+add_key, keyctl = {nrs}
+if sys.argv[1] == "add":
+    made = libc.syscall(ctypes.c_long(add_key), b"user", b"optigrade-test", b"MARKER",
+                        ctypes.c_long(6), ctypes.c_long(-4))
+    assert made >= 0, ctypes.get_errno()
+found = libc.syscall(ctypes.c_long(keyctl), ctypes.c_long(10), ctypes.c_long(-4), b"user",
+                     b"optigrade-test", ctypes.c_long(0))
+print("found" if found >= 0 else "none")
+'''
+
+
+def test_a_slots_key_rings_are_cleared_when_a_run_claims_it():
+    """Key rings outlive every process of their user: a run empties those of
+    the users it claims (a key made without the filter, as by an older run)."""
+    import platform
+    from grader.execute.launcher import claim_uids, clear_keyrings
+    [(uid, lock)] = claim_uids(62900, 1, span=50)
+    try:
+        code = KEYS_OF_USER.format(nrs=KEYS[platform.machine()])
+
+        def as_user(*args):
+            return subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                                   sys.executable, "-I", "-c", code, *args],
+                                  capture_output=True, text=True, timeout=60).stdout.strip()
+        assert as_user("add") == "found"
+        assert as_user("look") == "found"  # still there with no process of the user left
+        clear_keyrings(uid)
+        assert as_user("look") == "none"
+    finally:
+        os.close(lock)
 
 
 def test_a_group_kill_ends_a_fork_storm_and_its_dir():

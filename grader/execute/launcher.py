@@ -198,6 +198,7 @@ class BwrapLauncher(Launcher):
     def _enter(self):
         self.claims = claim_uids(self.FIRST_UID, self.slots)
         for uid, _ in self.claims:
+            clear_keyrings(uid)
             self.uids.put(uid)
         # The worker's code, copied where the sandbox can see it: the harness
         # only, never grader/, reference/ or assignments/.
@@ -334,6 +335,25 @@ def claim_uids(first: int, count: int, span: int = 1000) -> list:
             os.close(fd)
         raise OSError(f"no {count} free sandbox users from {first} to {first + span - 1}")
     return claimed
+
+
+def clear_keyrings(uid: int) -> None:
+    """Empty the kernel key rings of ``uid``, a sandbox user: per-user state that no
+    namespace isolates. (Under the seccomp filter no student adds a key; this
+    clears what an older run, or any other program of that user, left.)"""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        return
+    from grader.harness.seccomp import SYSCALLS
+    import platform
+    keyctl = SYSCALLS.get(platform.machine(), {}).get("keyctl")
+    if keyctl is None:
+        return
+    clear = ("import ctypes\nlibc = ctypes.CDLL(None)\n"
+             "for ring in (-4, -5):  # the user's key ring and its session key ring\n"
+             f"    libc.syscall(ctypes.c_long({keyctl}), ctypes.c_long(7), ctypes.c_long(ring))\n")
+    subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                    sys.executable, "-I", "-S", "-c", clear],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
 
 
 def installed_packages() -> list[Path]:
