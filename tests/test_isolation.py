@@ -296,13 +296,7 @@ def wait_for(condition, seconds):
     return condition()
 
 
-def test_the_watchdog_ends_a_submission_over_its_cap(monkeypatch):
-    """Forced (as where no cgroup is writable): the resident memory of the
-    slot's processes is summed, and the submission ends as ``memory``."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from test_fork_server import plan
-    monkeypatch.setattr(Launcher, "caps", ())
-    forks = CORRECT_A7 + '''
+FOUR_FORKS = CORRECT_A7 + '''
 import os, time, numpy as np
 for _ in range(4):
     if os.fork() == 0:
@@ -310,16 +304,29 @@ for _ in range(4):
         time.sleep(60)
 time.sleep(60)
 '''
+
+
+@pytest.mark.parametrize("cap", ["cgroup", "watchdog"])
+@pytest.mark.parametrize("path", ["warm", "cold", "process"])
+def test_forked_processes_together_over_the_cap_end_as_memory(monkeypatch, path, cap):
+    """Each process under the cap, together over it: ``memory``, then a control
+    in the same slot is graded. ``watchdog`` is forced (as where no cgroup is
+    writable): the resident memory of the submission's processes is summed."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from grader.execute import choose
+    from test_fork_server import plan
+    if cap == "watchdog":
+        monkeypatch.setattr(Launcher, "caps", ())
+    expected = expected_cap() if cap == "cgroup" else cgroups.WATCHDOG
     programs = plan("a7_optimizers")
     limits = Limits(timeout=40, memory=640 * 2 ** 20)
-    for warm in (True, False):
-        from grader.execute import choose
-        with choose("bwrap", slots=1, warm=warm) as launcher:
-            hog = run_submission([forks], programs, limits, launcher)
-            control = run_submission([CORRECT_A7], programs, limits, launcher)
-        assert (hog.status, hog.memory_cap) == ("memory", "watchdog"), hog
-        assert (control.status, control.memory_cap) == ("ok", "watchdog"), control
-        assert all(r["ok"] for r in control.results.values())
+    with choose("process" if path == "process" else "bwrap", slots=1,
+                warm=path == "warm") as launcher:
+        hog = run_submission([FOUR_FORKS], programs, limits, launcher)
+        control = run_submission([CORRECT_A7], programs, limits, launcher)
+    assert (hog.status, hog.memory_cap) == ("memory", expected), hog
+    assert (control.status, control.memory_cap) == ("ok", expected), control
+    assert all(r["ok"] for r in control.results.values())
 
 
 KEYS_OF_USER = '''
