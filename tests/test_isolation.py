@@ -97,6 +97,13 @@ def call(name, *args):
 print("PTRACE", call("ptrace", 0, 0, 0, 0), "BPF", call("bpf", 5, 0, 0), "UNSHARE",
       call("unshare", 0x10000000 | 0x08000000), "PERF", call("perf_event_open", 0, 0, -1, -1, 0),
       "MOUNT", call("mount", 0, 0, 0, 0, 0))
+visible = []
+for n in range(4):
+    try:
+        visible += os.listdir(f"/run/cgroup/{n}")
+    except OSError:
+        pass
+print("CGROUP_FILES", visible)
 '''
 
 FORKS_700 = CORRECT_A7 + '''
@@ -228,6 +235,7 @@ def test_key_rings_can_be_neither_written_nor_read(runs):
 def test_tracing_bpf_namespaces_perf_and_mounts_are_denied(runs):
     assert "PTRACE EPERM BPF EPERM UNSHARE EPERM PERF EPERM MOUNT EPERM" \
         in output(runs[0], "f_syscalls")
+    assert "CGROUP_FILES []" in output(runs[0], "f_syscalls")  # the cgroup is not the student's
 
 
 def test_a_killed_grader_leaves_no_process(tmp_path):

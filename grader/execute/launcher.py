@@ -272,13 +272,15 @@ class BwrapLauncher(Launcher):
         return args
 
     def start(self, programs: bytes = b"") -> subprocess.Popen:
-        uid = self.uids.get()
+        uid, group = self.uids.get(), None
         try:
             group = self._group(f"slot-{uid}/run")
             proc = subprocess.Popen(group.join_argv(self.argv(uid)), stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                     start_new_session=True)
         except BaseException:
+            if group is not None:
+                group.remove()
             self.uids.put(uid)  # else the slot is lost and later submissions wait forever
             raise
         proc.uid, proc.group = uid, group
