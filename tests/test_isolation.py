@@ -392,3 +392,25 @@ def test_the_sandbox_is_a_launcher_with_a_cap():
     with BwrapLauncher(slots=1) as launcher:
         assert launcher.memory_cap in (cgroups.V2, cgroups.V1, cgroups.WATCHDOG)
         assert launcher.tree is not None and launcher.monitor is not None
+
+
+def test_a_fork_server_that_died_between_submissions_is_replaced():
+    """A slot's server dies with the thread that started it (its death signal
+    follows that thread): the next submission of the slot gets a new one."""
+    import threading
+    sys.path.insert(0, str(Path(__file__).parent))
+    from grader.execute import choose
+    from test_fork_server import plan
+    programs, limits = plan("a7_optimizers"), Limits(timeout=30)
+    with choose("bwrap", slots=1) as launcher:
+        runs = []
+        worker = threading.Thread(target=lambda: runs.append(
+            run_submission([CORRECT_A7], programs, limits, launcher)))
+        [uid] = list(launcher.servers)
+        launcher._kill(uid)  # so that the thread below starts the slot's server
+        worker.start()
+        worker.join()
+        server = launcher.servers[uid][0]
+        assert wait_for(lambda: server.poll() is not None, 10), "it outlived its thread"
+        runs.append(run_submission([CORRECT_A7], programs, limits, launcher))
+    assert [run.status for run in runs] == ["ok", "ok"], runs
