@@ -97,6 +97,13 @@ def call(name, *args):
 print("PTRACE", call("ptrace", 0, 0, 0, 0), "BPF", call("bpf", 5, 0, 0), "UNSHARE",
       call("unshare", 0x10000000 | 0x08000000), "PERF", call("perf_event_open", 0, 0, -1, -1, 0),
       "MOUNT", call("mount", 0, 0, 0, 0, 0))
+visible = []
+for n in range(4):
+    try:
+        visible += os.listdir(f"/run/cgroup/{n}")
+    except OSError:
+        pass
+print("CGROUP_FILES", visible)
 '''
 
 FORKS_700 = CORRECT_A7 + '''
@@ -228,6 +235,7 @@ def test_key_rings_can_be_neither_written_nor_read(runs):
 def test_tracing_bpf_namespaces_perf_and_mounts_are_denied(runs):
     assert "PTRACE EPERM BPF EPERM UNSHARE EPERM PERF EPERM MOUNT EPERM" \
         in output(runs[0], "f_syscalls")
+    assert "CGROUP_FILES []" in output(runs[0], "f_syscalls")  # the cgroup is not the student's
 
 
 def test_a_killed_grader_leaves_no_process(tmp_path):
@@ -238,6 +246,19 @@ def test_a_killed_grader_leaves_no_process(tmp_path):
 
 def test_an_interrupted_grader_leaves_nothing(tmp_path):
     assert_nothing_left_after(tmp_path, signal.SIGINT)
+
+
+def test_a_usage_error_leaves_nothing(tmp_path):
+    """The sandboxes start before the class is read: a run that then stops on a
+    usage error (an unknown assignment) still ends them and their cgroups."""
+    folder, tmp = tmp_path / "class", tmp_path / "tmp"
+    folder.mkdir()
+    tmp.mkdir()
+    write(folder, "s0", notebook(CORRECT_A7))
+    grader = grade_cli(folder, tmp_path / "out", tmp, "--assignment", "no_such_assignment")
+    _, stderr = grader.communicate(timeout=300)
+    assert grader.returncode == 2 and "unknown assignment" in stderr, stderr[-2000:]
+    assert processes_naming(str(tmp)) == [] and run_trees(grader.pid) == []
 
 
 SLEEPER = CORRECT_A7 + '''
@@ -283,13 +304,7 @@ def wait_for(condition, seconds):
     return condition()
 
 
-def test_the_watchdog_ends_a_submission_over_its_cap(monkeypatch):
-    """Forced (as where no cgroup is writable): the resident memory of the
-    slot's processes is summed, and the submission ends as ``memory``."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from test_fork_server import plan
-    monkeypatch.setattr(Launcher, "caps", ())
-    forks = CORRECT_A7 + '''
+FOUR_FORKS = CORRECT_A7 + '''
 import os, time, numpy as np
 for _ in range(4):
     if os.fork() == 0:
@@ -297,16 +312,65 @@ for _ in range(4):
         time.sleep(60)
 time.sleep(60)
 '''
+
+
+@pytest.mark.parametrize("cap", ["cgroup", "watchdog"])
+@pytest.mark.parametrize("path", ["warm", "cold", "process"])
+def test_forked_processes_together_over_the_cap_end_as_memory(monkeypatch, path, cap):
+    """Each process under the cap, together over it: ``memory``, then a control
+    in the same slot is graded. ``watchdog`` is forced (as where no cgroup is
+    writable): the resident memory of the submission's processes is summed."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from grader.execute import choose
+    from test_fork_server import plan
+    if cap == "watchdog":
+        monkeypatch.setattr(Launcher, "caps", ())
+    expected = expected_cap() if cap == "cgroup" else cgroups.WATCHDOG
     programs = plan("a7_optimizers")
     limits = Limits(timeout=40, memory=640 * 2 ** 20)
-    for warm in (True, False):
-        from grader.execute import choose
-        with choose("bwrap", slots=1, warm=warm) as launcher:
-            hog = run_submission([forks], programs, limits, launcher)
-            control = run_submission([CORRECT_A7], programs, limits, launcher)
-        assert (hog.status, hog.memory_cap) == ("memory", "watchdog"), hog
-        assert (control.status, control.memory_cap) == ("ok", "watchdog"), control
-        assert all(r["ok"] for r in control.results.values())
+    with choose("process" if path == "process" else "bwrap", slots=1,
+                warm=path == "warm") as launcher:
+        hog = run_submission([FOUR_FORKS], programs, limits, launcher)
+        control = run_submission([CORRECT_A7], programs, limits, launcher)
+    assert (hog.status, hog.memory_cap) == ("memory", expected), hog
+    assert (control.status, control.memory_cap) == ("ok", expected), control
+    assert all(r["ok"] for r in control.results.values())
+
+
+KEYS_OF_USER = '''
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+add_key, keyctl = {nrs}
+if sys.argv[1] == "add":
+    made = libc.syscall(ctypes.c_long(add_key), b"user", b"optigrade-test", b"MARKER",
+                        ctypes.c_long(6), ctypes.c_long(-4))
+    assert made >= 0, ctypes.get_errno()
+found = libc.syscall(ctypes.c_long(keyctl), ctypes.c_long(10), ctypes.c_long(-4), b"user",
+                     b"optigrade-test", ctypes.c_long(0))
+print("found" if found >= 0 else "none")
+'''
+
+
+def test_a_slots_key_rings_are_cleared_when_a_run_claims_it():
+    """Key rings outlive every process of their user: a run empties those of
+    the users it claims (a key made without the filter, as by an older run)."""
+    import platform
+    from grader.execute.launcher import claim_uids, clear_keyrings
+    [(uid, lock)] = claim_uids(62900, 1, span=50)
+    try:
+        code = KEYS_OF_USER.format(nrs=KEYS[platform.machine()])
+
+        def as_user(*args):
+            return subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                                   sys.executable, "-I", "-c", code, *args],
+                                  capture_output=True, text=True, timeout=60).stdout.strip()
+        assert as_user("add") == "found"
+        assert as_user("look") == "found"  # still there with no process of the user left
+        clear_keyrings(uid)
+        assert as_user("look") == "none"
+    finally:
+        os.close(lock)
 
 
 def test_a_group_kill_ends_a_fork_storm_and_its_dir():
@@ -328,3 +392,25 @@ def test_the_sandbox_is_a_launcher_with_a_cap():
     with BwrapLauncher(slots=1) as launcher:
         assert launcher.memory_cap in (cgroups.V2, cgroups.V1, cgroups.WATCHDOG)
         assert launcher.tree is not None and launcher.monitor is not None
+
+
+def test_a_fork_server_that_died_between_submissions_is_replaced():
+    """A slot's server dies with the thread that started it (its death signal
+    follows that thread): the next submission of the slot gets a new one."""
+    import threading
+    sys.path.insert(0, str(Path(__file__).parent))
+    from grader.execute import choose
+    from test_fork_server import plan
+    programs, limits = plan("a7_optimizers"), Limits(timeout=30)
+    with choose("bwrap", slots=1) as launcher:
+        runs = []
+        worker = threading.Thread(target=lambda: runs.append(
+            run_submission([CORRECT_A7], programs, limits, launcher)))
+        [uid] = list(launcher.servers)
+        launcher._kill(uid)  # so that the thread below starts the slot's server
+        worker.start()
+        worker.join()
+        server = launcher.servers[uid][0]
+        assert wait_for(lambda: server.poll() is not None, 10), "it outlived its thread"
+        runs.append(run_submission([CORRECT_A7], programs, limits, launcher))
+    assert [run.status for run in runs] == ["ok", "ok"], runs

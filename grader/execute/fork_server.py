@@ -91,6 +91,10 @@ class ForkServerLauncher(BwrapLauncher):
         return lambda: (cgroups.process_tree(server.pid) - warm) if server else set()
 
     def _server(self, uid):
+        if uid in self.servers and self.servers[uid][0].poll() is not None:
+            # Dead: e.g. the thread that started it ended (bubblewrap's
+            # --die-with-parent follows that thread, not the grader).
+            self._kill(uid)
         if uid not in self.servers:
             self._spawn(uid)
         if uid in self.starting:

@@ -200,6 +200,7 @@ class BwrapLauncher(Launcher):
     def _enter(self):
         self.claims = claim_uids(self.FIRST_UID, self.slots)
         for uid, _ in self.claims:
+            clear_keyrings(uid)
             self.uids.put(uid)
         # The worker's code, copied where the sandbox can see it: the harness
         # only, never grader/, reference/ or assignments/.
@@ -274,13 +275,15 @@ class BwrapLauncher(Launcher):
         return args
 
     def start(self, programs: bytes = b"") -> subprocess.Popen:
-        uid = self.uids.get()
+        uid, group = self.uids.get(), None
         try:
             group = self._group(f"slot-{uid}/run")
             proc = subprocess.Popen(group.join_argv(self.argv(uid)), stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                     start_new_session=True)
         except BaseException:
+            if group is not None:
+                group.remove()
             self.uids.put(uid)  # else the slot is lost and later submissions wait forever
             raise
         proc.uid, proc.group = uid, group
@@ -344,6 +347,25 @@ def site_folders() -> list[Path]:
     prefix (a ``.pth`` line naming another environment's), which the worker needs."""
     return [Path(p).resolve() for p in sys.path
             if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()]
+
+
+def clear_keyrings(uid: int) -> None:
+    """Empty the kernel key rings of ``uid``, a sandbox user: per-user state that no
+    namespace isolates. (Under the seccomp filter no student adds a key; this
+    clears what an older run, or any other program of that user, left.)"""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        return
+    from grader.harness.seccomp import SYSCALLS
+    import platform
+    keyctl = SYSCALLS.get(platform.machine(), {}).get("keyctl")
+    if keyctl is None:
+        return
+    clear = ("import ctypes\nlibc = ctypes.CDLL(None)\n"
+             "for ring in (-4, -5):  # the user's key ring and its session key ring\n"
+             f"    libc.syscall(ctypes.c_long({keyctl}), ctypes.c_long(7), ctypes.c_long(ring))\n")
+    subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                    sys.executable, "-I", "-S", "-c", clear],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
 
 
 def installed_packages() -> list[Path]:

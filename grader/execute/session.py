@@ -29,7 +29,7 @@ class Limits:
     """Resource limits of one submission; all on by default."""
     timeout: float = 60.0          # wall-clock seconds for the whole submission
     call_timeout: float = 10.0     # seconds for one program (a graded call)
-    memory: int = 2 * 2 ** 30      # bytes of address space
+    memory: int = 2 * 2 ** 30      # bytes: all of a submission's processes, shared memory and /tmp
     processes: int = 64            # processes and threads of the student's user
     file_size: int = 64 * 2 ** 20  # bytes of any one file written
     output_limit: int = 2 ** 20    # characters of printed output kept

@@ -5,7 +5,8 @@ then forks one child per submission; the child runs ``worker.main`` over a
 socket the grader passed in. Each child gets an IPC namespace of its own
 (SysV shared memory, semaphores, message queues, POSIX message queues: gone
 with it) and moves itself into the submission's cgroup, which the grader
-made under /run/cgroup/<n>/run. Between submissions the server kills every
+made under /run/cgroup/<n>/run, then unmounts /run/cgroup in a mount
+namespace of its own, so that student code never sees the cgroup files. Between submissions the server kills every
 process the child left behind (all of the slot's user, which only this
 sandbox runs) and empties /tmp and /dev/shm, so nothing of one submission
 survives into the next. Started as root inside the sandbox, it drops each
@@ -32,7 +33,8 @@ import tempfile
 from . import wire, worker
 
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
-CLONE_NEWIPC, CLONE_NEWUSER = 0x08000000, 0x10000000
+CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWNS = 0x08000000, 0x10000000, 0x00020000
+MS_REC, MS_PRIVATE, MNT_DETACH = 0x4000, 0x40000, 2
 CGROUPS = "/run/cgroup"
 
 
@@ -78,7 +80,7 @@ def _child(control, fd, user, libc) -> None:
         control.close()
         _fresh_ipc(libc, strict=user is not None)
         if user is not None:
-            _join_cgroup()
+            _join_cgroup(libc)
             if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
                 raise OSError("no_new_privs could not be set")
             os.setgroups([])
@@ -104,13 +106,20 @@ def _fresh_ipc(libc, strict: bool) -> None:
         raise OSError(ctypes.get_errno(), "no IPC namespace of its own")
 
 
-def _join_cgroup() -> None:
-    """Into the submission's cgroup in each hierarchy (there when the grader made one)."""
+def _join_cgroup(libc) -> None:
+    """Into the submission's cgroup in each hierarchy (there when the grader made
+    one), then out of sight: the cgroup mounts go in a mount namespace of its own."""
     if not os.path.isdir(CGROUPS):
         return
-    for name in os.listdir(CGROUPS):
+    names = os.listdir(CGROUPS)
+    for name in names:
         with open(os.path.join(CGROUPS, name, "run", "cgroup.procs"), "w") as f:
             f.write("0")
+    if libc.unshare(CLONE_NEWNS) != 0 or libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None):
+        raise OSError(ctypes.get_errno(), "no mount namespace of its own")
+    for name in names:
+        if libc.umount2(os.path.join(CGROUPS, name).encode(), MNT_DETACH) != 0:
+            raise OSError(ctypes.get_errno(), "the cgroup could not be unmounted")
 
 
 def _sweep() -> None:
