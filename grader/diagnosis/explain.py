@@ -24,6 +24,7 @@ for hidden checks.
 """
 from __future__ import annotations
 
+import builtins
 import re
 
 import numpy as np
@@ -33,6 +34,8 @@ try:  # in the students' selfcheck package
 except ImportError:
     from grader.harness import compare
 
+_BUILTIN_ERRORS = frozenset(name for name, value in vars(builtins).items()
+                            if isinstance(value, type) and issubclass(value, BaseException))
 # (pattern in the comparator's message, id, name, hint): the failure kinds.
 KINDS = (
     (r"modified its input", "kind: modified input", "modified its input in place",
@@ -133,6 +136,9 @@ def _kind(verdict, got):
         if exc == "Missing":
             return {"id": "kind: missing", "name": "function not defined", "kind": "failure",
                     "hint": "define the function with the name and signature of the template"}
+        # Only a built-in exception is named: a class the notebook made could be
+        # named after anything, the graded inputs included.
+        exc = exc if exc in _BUILTIN_ERRORS else "an exception"
         return {"id": f"kind: raised {exc}", "name": f"raised {exc}", "kind": "failure",
                 "hint": "run the function on the public check's inputs and read the traceback"}
     for pattern, kind_id, name, hint in KINDS:
