@@ -139,5 +139,7 @@ def partition() -> dict:
     return {"kind": "partition"}
 
 
-def micro_batches(max_rows: int, rtol=1e-10, atol=1e-12) -> dict:
+def micro_batches(max_rows: int | None, rtol=1e-10, atol=1e-12) -> dict:
+    """allclose, and no call of grad_fn given more than max_rows rows (None:
+    the program's micro_batch_size keyword)."""
     return {"kind": "micro_batches", "max_rows": max_rows, "rtol": rtol, "atol": atol}

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from grader.execute import gradients
 from grader.harness import wire
 
 STATUS_OK, STATUS_TIMEOUT, STATUS_CRASHED, STATUS_PROTOCOL = "ok", "timeout", "crashed", "protocol"
@@ -51,6 +52,7 @@ class RawRun:
     output: str = ""
     seconds: float = 0.0
     isolation: str = ""
+    grad_rows: dict = field(default_factory=dict)  # case -> rows per grad_fn call, counted here
 
 
 def run_submission(cells: list, programs: list, limits: Limits, launcher) -> RawRun:
@@ -79,7 +81,7 @@ def _programs_frame(programs: list) -> bytes:
     global _last_frame
     held, frame = _last_frame
     if held is not programs:
-        frame = wire.encode({"programs": programs})
+        frame = wire.encode({"programs": gradients.student_view(programs)})
         _last_frame = (programs, frame)
     return frame
 
@@ -92,6 +94,10 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start, progr
         job["processes"] = None  # would count every process of the tutor's own user
     if not _send(proc, job, run, deadline):
         return
+    # Before the cells run: the worker seals the inputs of its programs first.
+    if not preloaded and not _send(proc, programs_frame, run, deadline):
+        return
+    remote = gradients.cases_of(programs)
     current = None
     most_cases = max(Counter(name for name, _ in programs).values(), default=1)
     per_check = limits.call_timeout * most_cases + 2  # each case has its own alarm inside
@@ -113,16 +119,20 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start, progr
                 return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid message")
             run.cells, run.output = cells, output
             deadline = next_check()
-            if not preloaded and not _send(proc, programs_frame, run, deadline):
-                return
             current = _call_label(programs, 0)
         elif event == "results":
             cases = _cases(message.get("results"), len(programs))
             if not cases:
                 return _fail(run, STATUS_PROTOCOL, "the notebook's process sent an invalid result")
+            for k, result in cases.items():  # rows per call: only as counted here
+                result["grad_rows"] = run.grad_rows.get(k, [])
             run.results.update(cases)
             current = _call_label(programs, max(cases) + 1)
             deadline = next_check()
+        elif event == "grad":
+            reply = gradients.answer(remote, message, run.grad_rows, run.results)
+            if not _send(proc, reply, run, deadline):
+                return
         elif event == "done":
             return
         elif event == "limit":
