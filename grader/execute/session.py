@@ -127,12 +127,14 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start, progr
             for k, result in cases.items():  # rows per call: only as counted here
                 result["grad_rows"] = run.grad_rows.get(k, [])
             run.results.update(cases)
+            frames.eager = False
             current = _call_label(programs, max(cases) + 1)
             deadline = next_check()
         elif event == "grad":
             reply = gradients.answer(remote, message, run.grad_rows, run.results)
             if not _send(proc, reply, run, deadline):
                 return
+            frames.eager = True  # its next request follows at once
         elif event == "done":
             return
         elif event == "limit":
@@ -225,6 +227,7 @@ class Frames:
 
     def __init__(self, stream, limit: int):
         self.fd, self.limit, self.buffer = stream.fileno(), limit, bytearray()
+        self.eager = False  # no coalescing wait: the worker is waiting for an answer
         self.poll = select.poll()
         self.poll.register(self.fd, select.POLLIN)
 
@@ -236,7 +239,7 @@ class Frames:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
-            if self.poll.poll(min(remaining, 3600.0) * 1000):  # (poll takes an int of ms)
+            if self.poll.poll(min(remaining, 3600.0) * 1000) and not self.eager:  # (int of ms)
                 time.sleep(COALESCE)
         return wire.decode(frame)
 
