@@ -200,7 +200,7 @@ def hidden_epoch_micro(rng_):
         full, tail = divmod(n, b)
         sizes = [b] * full + ([tail] if tail else [])
         cases += [_epoch(rng_, kind, n, 3, sizes, lr, micro=m),
-                  _epoch(rng_, kind, n, 3, sizes, lr, micro=1),
+                  _epoch(rng_, kind, 12, 3, [5, 4, 3], lr, micro=1),  # (each row a round trip)
                   _epoch(rng_, kind, n, 3, sizes, lr, micro=b),
                   _epoch(rng_, kind, 20, 3, [7, 1, 5, 3], lr, micro=3)]
     return cases
