@@ -132,6 +132,9 @@ def _converse(proc, launcher, frames, cells, programs, limits, run, start, progr
             deadline = next_check()
         elif event == "grad":
             reply = gradients.answer(remote, message, run.grad_rows, run.results)
+            if time.monotonic() >= deadline:
+                return _fail(run, STATUS_TIMEOUT, f"still running at {current} "
+                                                  "when the time limit ran out")
             if not _send(proc, reply, run, deadline):
                 return
             frames.eager = True  # its next request follows at once
