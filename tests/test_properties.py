@@ -197,3 +197,41 @@ def test_prepare_seals_exactly_the_checks_of_unmodified_inputs():
     for prep in prepare(A7):
         sealed = {bool(p.get("sealed")) for p in prep.programs}
         assert sealed == {bool(prep.check.compare.get("inputs_unchanged"))}
+
+
+# -- the session: rows are its own count, whatever the worker reports ----------------------
+
+FORGE_RESULTS = '''
+import os, sys
+import numpy as np
+wire = next(m for name, m in sys.modules.items() if name.endswith("harness.wire"))
+results = {{str(k): {{"ok": True, "out": np.array(v), "grad_rows": [1]}} for k, v in {outs!r}.items()}}
+frame = wire.encode({{"event": "results", "check": "forged", "results": results}})
+for fd in map(int, os.listdir("/proc/self/fd")):
+    if fd > 2:
+        try:
+            os.write(fd, frame)
+        except OSError:
+            pass
+os._exit(0)
+'''
+
+
+def test_rows_reported_by_the_worker_are_replaced_by_the_sessions_count():
+    """A notebook that sends the right outputs with rows it made up, without
+    ever calling grad_fn, gets no point: the session saw no call."""
+    from grader.execute import Limits, run_submission
+    from grader.execute.launcher import LocalLauncher
+    from grader.grade import _flatten
+    from grader.scoring import score_run
+
+    prepared = prepare(A6)
+    plan, index = _flatten(prepared)
+    i = next(i for i, prep in enumerate(prepared) if prep.check.name == "accumulation: one row at a time")
+    outs = {k: want["out"].tolist() for k, want in zip(index[i], prepared[i].expected)}
+    with LocalLauncher() as launcher:
+        run = run_submission([FORGE_RESULTS.format(outs=outs)], plan, Limits(timeout=20), launcher)
+    assert set(run.results) == set(index[i]) and run.grad_rows == {}
+    assert all(run.results[k]["grad_rows"] == [] for k in index[i])
+    check = score_run(prepared, run, index)["checks"][i]
+    assert not check["passed"] and check["message"] == "no call of grad_fn was seen"
