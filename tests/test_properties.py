@@ -160,6 +160,10 @@ def test_sealed_inputs_cannot_be_made_writable():
                     os.ftruncate(target, 0)
         finally:
             os.close(reopened)
+    with open("/proc/self/mem", "r+b", buffering=0) as memory:  # forced writes: refused too
+        memory.seek(theta.__array_interface__["data"][0])
+        with pytest.raises(OSError):
+            memory.write(np.full(6, 9.0).tobytes())
     np.testing.assert_array_equal(theta, a)
     assert plan[1][1]["args"][0].flags.writeable  # programs not sealed are left alone
 
