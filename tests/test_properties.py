@@ -43,7 +43,7 @@ def ask(cases, rows, X, y, theta, case=0, finished=()):
 @given(st.data())
 def test_any_selection_of_genuine_rows_is_answered_and_counted(data):
     plan, M, X, y, theta = remote_case(kind=data.draw(st.sampled_from(["linear", "logistic"])))
-    picks = data.draw(st.lists(st.integers(0, len(X) - 1), min_size=1, max_size=20))
+    picks = data.draw(st.lists(st.integers(0, len(X) - 1), min_size=1, max_size=len(X)))
     cases, rows = gradients.Cases(plan), {}
     reply = ask(cases, rows, X[picks], y[picks], theta)
     want = programs.objective({"kind": plan[0][1]["args"][0]["$objective"]["kind"], "M": M})
@@ -55,7 +55,7 @@ def test_any_selection_of_genuine_rows_is_answered_and_counted(data):
 @given(st.data())
 def test_a_row_that_is_not_genuine_is_refused_but_counted(data):
     plan, M, X, y, theta = remote_case()
-    picks = data.draw(st.lists(st.integers(0, len(X) - 1), min_size=1, max_size=12))
+    picks = data.draw(st.lists(st.integers(0, len(X) - 1), min_size=1, max_size=len(X)))
     Xs, ys = X[picks].copy(), y[picks].copy()
     i = data.draw(st.integers(0, len(picks) - 1))
     how = data.draw(st.sampled_from(["scale", "column", "pair", "mean"]))
@@ -78,6 +78,7 @@ def test_malformed_or_misplaced_requests_are_refused_without_a_gradient():
     cases = gradients.Cases(plan)
     bad = [dict(X=X.astype(np.float32)), dict(X=X[:, :2]), dict(y=y[:3]), dict(theta=theta[:2]),
            dict(X=X[:0], y=y[:0]), dict(theta=np.full(3, np.nan)), dict(X=X.tolist()),
+           dict(X=np.vstack([X, X]), y=np.concatenate([y, y])),  # more rows than the data
            dict(case=1), dict(case="0"), dict(case=True), dict(finished=[0])]
     for change in bad:
         message = {"X": X, "y": y, "theta": theta, "case": 0, **change}

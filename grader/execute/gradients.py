@@ -101,6 +101,8 @@ def answer(cases: Cases, message: dict, rows: dict, finished) -> dict:
     if len(calls) >= MAX_CALLS:
         return {"error": f"grad_fn was called more than {MAX_CALLS} times"}
     calls.append(int(len(X)))
+    if len(X) > len(case.X):  # (also bounds the grader's work per request)
+        return {"error": f"grad_fn was given {len(X)} rows; the data have {len(case.X)}"}
     if not np.isfinite(theta).all():
         return {"error": "grad_fn was given a theta that is not finite"}
     if not case.genuine(X, y):
