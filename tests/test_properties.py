@@ -210,7 +210,8 @@ FORGE_RESULTS = '''
 import os, sys
 import numpy as np
 wire = next(m for name, m in sys.modules.items() if name.endswith("harness.wire"))
-results = {{str(k): {{"ok": True, "out": np.array(v), "grad_rows": [1]}} for k, v in {outs!r}.items()}}
+results = {{str(k): {{"ok": True, "out": np.array(v), "grad_rows": [1]}}
+           for k, v in {outs!r}.items()}}
 frame = wire.encode({{"event": "results", "check": "forged", "results": results}})
 for fd in map(int, os.listdir("/proc/self/fd")):
     if fd > 2:
@@ -232,7 +233,8 @@ def test_rows_reported_by_the_worker_are_replaced_by_the_sessions_count():
 
     prepared = prepare(A6)
     plan, index = _flatten(prepared)
-    i = next(i for i, prep in enumerate(prepared) if prep.check.name == "accumulation: one row at a time")
+    i = next(i for i, prep in enumerate(prepared)
+             if prep.check.name == "accumulation: one row at a time")
     outs = {k: want["out"].tolist() for k, want in zip(index[i], prepared[i].expected)}
     with LocalLauncher() as launcher:
         run = run_submission([FORGE_RESULTS.format(outs=outs)], plan, Limits(timeout=20), launcher)

@@ -234,7 +234,8 @@ def test_on_kernel_the_grader_counts_the_rows_and_inputs_stay_sealed(tmp_path):
     (tmp_path / "a6").mkdir()
     (tmp_path / "a7").mkdir()
     a6 = graded(tmp_path / "a6", "a6_batching", CORRECT_A6,
-                {"oversized": CORRECT_A6 + OVERSIZED, "unwrap-closure": CORRECT_A6 + UNWRAP_CLOSURE},
+                {"oversized": CORRECT_A6 + OVERSIZED,
+                 "unwrap-closure": CORRECT_A6 + UNWRAP_CLOSURE},
                 kernel=True)
     assert a6["control"]["score"] == 22.0 and a6["oversized"]["score"] == 15.0
     assert a6["unwrap-closure"]["score"] <= 15.0, failed(a6["unwrap-closure"])

@@ -54,12 +54,13 @@ class Case:
         self.p = np.asarray(spec["M"]).shape[0]
         args = program.get("args", [])
         at = next(i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.ndim == 2)
-        self.X, self.y = np.asarray(args[at], dtype=np.float64), np.asarray(args[at + 1], dtype=np.float64)
+        self.X = np.asarray(args[at], dtype=np.float64)
+        self.y = np.asarray(args[at + 1], dtype=np.float64)
         self._rows = None
 
     def genuine(self, X: np.ndarray, y: np.ndarray) -> bool:
         """Every (row of X, entry of y) pair is a row of this case's data."""
-        if self._rows is None:  # built on the first request (most cases of a class never need it twice)
+        if self._rows is None:  # on the first request, then kept for the class's submissions
             self._rows = {(x.tobytes(), v.tobytes()) for x, v in zip(self.X, self.y)}
         return all((x.tobytes(), v.tobytes()) in self._rows for x, v in zip(X, y))
 
