@@ -86,7 +86,8 @@ NOT_RUN = "not run"
 NOT_DEFINED = "the function is not defined"
 #: Failures the harness reports in a case's exc_type that no code raised.
 _NOT_RAISED = {"Missing": NOT_DEFINED, "Timeout": "timed out",
-               "Crashed": "the notebook's process ended during this call"}
+               "Crashed": "the notebook's process ended during this call",
+               "ModifiedInput": "modified its inputs in place"}
 RAISED = "raised an exception"
 #: Every message a failed check can have.
 KINDS = frozenset(

@@ -11,6 +11,9 @@ mean while no call of grad_fn sees more rows than a micro-batch
 (``micro_batches``), and an epoch over explicitly given batches must land on
 the reference's parameters, with micro_batch_size honoured the same way. No
 function may modify its inputs.
+Where rows per call are scored, the objective is taken through a secret
+rotation M of the parameters: the grader answers each call of grad_fn and
+counts its rows, and the student's code cannot compute a gradient without it.
 """
 import numpy as np
 
@@ -20,8 +23,9 @@ from grader.checks import (Assignment, Check, Question, Written, call, equal,
 from reference import batching as ref
 
 FUNCTIONS = ("batch_size_for", "minibatch_indices", "accumulated_gradient", "train_epoch")
-# Epochs: no input modified, and with micro_batch_size no grad_fn call sees more rows.
-EPOCH = micro_batches(rtol=1e-10, atol=1e-12, inputs_unchanged=True)
+# Epochs: no input modified; with micro_batch_size, no grad_fn call sees more rows.
+EPOCH = allclose(rtol=1e-10, atol=1e-12, inputs_unchanged=True)
+EPOCH_MICRO = micro_batches(max_rows=None, rtol=1e-10, atol=1e-12, inputs_unchanged=True)
 
 
 # -- batch_size_for ---------------------------------------------------------------
@@ -146,9 +150,15 @@ def _problem(rng_, kind, n, p):
     return theta, X, y
 
 
+def _secret(rng_, p):
+    """A random rotation of the parameters: the same conditioning, unknown to the student."""
+    q, _ = np.linalg.qr(rng_.standard_normal((p, p)))
+    return q
+
+
 def _accumulate(rng_, kind, n, p, m):
     theta, X, y = _problem(rng_, kind, n, p)
-    return call("accumulated_gradient", objective(kind), theta, X, y, m)
+    return call("accumulated_gradient", objective(kind, M=_secret(rng_, p)), theta, X, y, m)
 
 
 def accumulation_check(name, n_values, m, p, public, description):
@@ -171,8 +181,10 @@ def _epoch(rng_, kind, n, p, sizes, lr, micro=None, shuffle=True):
     theta, X, y = _problem(rng_, kind, n, p)
     order = rng_.permutation(n) if shuffle else np.arange(n)
     batches = _split(order[:sum(sizes)], sizes)
-    kwargs = {} if micro is None else {"micro_batch_size": micro}
-    return call("train_epoch", objective(kind), theta, X, y, batches, lr, **kwargs)
+    if micro is None:
+        return call("train_epoch", objective(kind), theta, X, y, batches, lr)
+    return call("train_epoch", objective(kind, M=_secret(rng_, p)), theta, X, y, batches, lr,
+                micro_batch_size=micro)
 
 
 def public_epoch(rng_):
@@ -212,7 +224,7 @@ def hidden_epoch_micro(rng_):
         full, tail = divmod(n, b)
         sizes = [b] * full + ([tail] if tail else [])
         cases += [_epoch(rng_, kind, n, 3, sizes, lr, micro=m),
-                  _epoch(rng_, kind, n, 3, sizes, lr, micro=1),
+                  _epoch(rng_, kind, 12, 3, [5, 4, 3], lr, micro=1),  # (each row a round trip)
                   _epoch(rng_, kind, n, 3, sizes, lr, micro=b),
                   _epoch(rng_, kind, 20, 3, [7, 1, 5, 3], lr, micro=3)]
     return cases
@@ -267,13 +279,13 @@ QUESTIONS = (
     Question("epoch", "One training epoch", (
         Check("epoch: batch, mini-batch and SGD", "train_epoch", 1, public_epoch, EPOCH,
               public=True, description="one update per given batch, in the given order"),
-        Check("epoch: with micro-batches", "train_epoch", 1, public_epoch_micro, EPOCH,
+        Check("epoch: with micro-batches", "train_epoch", 1, public_epoch_micro, EPOCH_MICRO,
               public=True, description="micro_batch_size gives the same parameters as without"),
         Check("epoch: hidden linear", "train_epoch", 1, hidden_epoch("linear", 0.05), EPOCH,
               description="fresh data: batch, SGD, mini-batch, drop_last, uneven batches"),
         Check("epoch: hidden logistic", "train_epoch", 1, hidden_epoch("logistic", 0.5), EPOCH,
               description="fresh data: batch, SGD, mini-batch, drop_last, uneven batches"),
-        Check("epoch: hidden micro-batches", "train_epoch", 1, hidden_epoch_micro, EPOCH,
+        Check("epoch: hidden micro-batches", "train_epoch", 1, hidden_epoch_micro, EPOCH_MICRO,
               description="fresh data, micro-batches of 1, of a whole batch and in between"),
     )),
 )

@@ -24,14 +24,25 @@ class Prepared:
     returns: tuple = ()  # names of the function's returned values, for diagnosis
 
 
+def mark(program: dict, compare: dict) -> None:
+    """How the grading sandbox must pass a program's inputs: sealed arrays for a
+    check of unmodified inputs; a grad_fn the grader answers for a check of
+    rows per call (the objective's secret M then stays in the grader)."""
+    if compare.get("inputs_unchanged"):
+        program["sealed"] = True
+    if compare["kind"] == "micro_batches":
+        for value in [*program.get("args", []), *program.get("kwargs", {}).values()]:
+            if isinstance(value, dict) and "M" in value.get("$objective", {}):
+                value["$objective"]["remote"] = True
+
+
 def prepare(assignment, secret=None) -> list[Prepared]:
     """Every check's programs, drawn from ``secret`` (None: the published preview)."""
     out = []
     for question, check in assignment.checks():
         plans = check.cases(np.random.default_rng(assignment.seed_for(check, secret)))
-        if check.compare.get("inputs_unchanged"):
-            for program in plans:
-                program["report_args"] = True
+        for program in plans:
+            mark(program, check.compare)
         expected = [programs.run(p, assignment.reference) for p in plans]
         for result, program in zip(expected, plans):
             if not result["ok"] and check.compare["kind"] != "raises":

@@ -152,6 +152,7 @@ def partition() -> dict:
 
 def micro_batches(max_rows: int | None = None, rtol=1e-10, atol=1e-12,
                   inputs_unchanged=False) -> dict:
-    """max_rows None: the limit is each program's micro_batch_size (none without one)."""
+    """allclose, and no call of grad_fn given more than max_rows rows (None: the
+    program's micro_batch_size keyword, no limit without one)."""
     return {"kind": "micro_batches", "max_rows": max_rows, "rtol": rtol, "atol": atol,
             "inputs_unchanged": inputs_unchanged}

@@ -136,6 +136,12 @@ def _kind(verdict, got):
         if exc == "Missing":
             return {"id": "kind: missing", "name": "function not defined", "kind": "failure",
                     "hint": "define the function with the name and signature of the template"}
+        if exc == "ModifiedInput":  # a write into a sealed input (``programs.seal``)
+            _, kind_id, name, hint = KINDS[0]
+            return {"id": kind_id, "name": name, "hint": hint, "kind": "failure"}
+        if exc == "Timeout":
+            return {"id": "kind: timeout", "name": "timed out", "kind": "failure",
+                    "hint": "look for a loop that does not end, or work that grows with the data"}
         # Only a built-in exception is named: a class the notebook made could be
         # named after anything, the graded inputs included.
         exc = exc if exc in _BUILTIN_ERRORS else "an exception"

@@ -153,7 +153,7 @@ CELL_INDEX = integer(0, lambda ctx: ctx.cells)
 _CASE_FIELDS = record({"ok": boolean}, {
     "out": plain_data, "error": text(TEXT), "exc_type": text(TEXT),
     "grad_rows": items(plain_data, 2 ** 20),
-    "args_after": items(optional(plain_data), 64)})
+    "rng_probe": items(plain_data, 4)})
 
 
 def case_result(value, ctx, path):
@@ -212,6 +212,10 @@ KINDS = {
                      (CELLS,), {"output_bytes": integer(0, MAX_INT)}, _cells_in_order),
     "results": Kind({"check": text(TEXT), "results": _cases}, (CHECKS,), then=_results_of_check),
     "limit": Kind({"kind": text(20), "where": text(100)}, (CELLS,)),
+    # A remote grad_fn's request; its values are checked where it is answered
+    # (``gradients.answer``).
+    "grad": Kind({"case": integer(0, lambda ctx: len(ctx.checks)), "theta": plain_data,
+                  "X": plain_data, "y": plain_data}, (CHECKS,)),
     "done": Kind({}, (CHECKS,)),
 }
 

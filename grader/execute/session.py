@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from grader.execute import frames as frames_
+from grader.execute import gradients
 from grader.harness import wire
 
 STATUS_OK, STATUS_TIMEOUT, STATUS_CRASHED, STATUS_PROTOCOL = "ok", "timeout", "crashed", "protocol"
@@ -58,6 +59,7 @@ class RawRun:
     seconds: float = 0.0
     isolation: str = ""
     memory_cap: str = ""  # what capped the submission's memory as a whole (launcher.confine)
+    grad_rows: dict = field(default_factory=dict)  # case -> rows per grad_fn call, counted here
 
 
 def run_submission(cells: list, programs: list, limits: Limits, launcher,
@@ -114,7 +116,7 @@ def _programs_frame(programs: list) -> bytes:
     global _last_frame
     held, frame = _last_frame
     if held is not programs:
-        frame = wire.encode({"programs": programs})
+        frame = wire.encode({"programs": gradients.student_view(programs)})
         _last_frame = (programs, frame)
     return frame
 
@@ -140,6 +142,10 @@ def _converse(proc, launcher, cells, programs, limits, run, start, programs_fram
         job["processes"] = None  # would count every process of the tutor's own user
     if not _send(proc, job, run, deadline):
         return None
+    # Before the cells run: the worker seals the inputs of its programs first.
+    if not preloaded and not _send(proc, programs_frame, run, deadline):
+        return None
+    remote = gradients.cases_of(programs)
     frames = Frames(proc.stdout, limits.result_limit)
     ctx = frames_.Context(len(cells), tuple(name for name, _ in programs), limits.output_limit,
                           frames_.CELLS, run.results)
@@ -164,13 +170,22 @@ def _converse(proc, launcher, cells, programs, limits, run, start, programs_fram
                 run.cells, run.output = message["cells"], message["output"]
             ctx = replace(ctx, phase=frames_.CHECKS)
             deadline = next_check()
-            if not preloaded and not _send(proc, programs_frame, run, deadline):
-                return None
             current = _call_label(programs, _unanswered(run, len(programs)))
         elif event == "results":
+            for k, result in message["results"].items():  # rows per call: only as counted here
+                result["grad_rows"] = run.grad_rows.get(k, [])
             run.results.update(message["results"])
+            frames.eager = False
             current = _call_label(programs, max(message["results"]) + 1)
             deadline = next_check()
+        elif event == "grad":
+            reply = gradients.answer(remote, message, run.grad_rows, run.results)
+            if time.monotonic() >= deadline:
+                return _fail(run, STATUS_TIMEOUT, f"still running at {current} "
+                                                  "when the time limit ran out")
+            if not _send(proc, reply, run, deadline):
+                return None
+            frames.eager = True  # its next request follows at once
         elif event == "done":
             return None
         elif event == "limit":
@@ -303,6 +318,7 @@ class Frames:
 
     def __init__(self, stream, limit: int):
         self.fd, self.limit, self.buffer = stream.fileno(), limit, bytearray()
+        self.eager = False  # no coalescing wait: the worker is waiting for an answer
         self.poll = select.poll()
         self.poll.register(self.fd, select.POLLIN)
 
@@ -314,7 +330,7 @@ class Frames:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
-            if self.poll.poll(min(remaining, 3600.0) * 1000):  # (poll takes an int of ms)
+            if self.poll.poll(min(remaining, 3600.0) * 1000) and not self.eager:  # (int of ms)
                 time.sleep(COALESCE)
         return wire.decode(frame)
 

@@ -6,35 +6,70 @@ limits, but executes the cells through nbclient in an ipykernel started in
 the sandbox, then runs the same programs inside that kernel, passing them
 and their raw results through files in the private working directory.
 Verdicts are still computed by the grader.
+
+Sealed inputs are made here, before the kernel starts; the kernel maps them
+read-only through /proc/<this pid>/fd/<n>. A remote grad_fn in the kernel
+asks through a socket in the working directory; this process relays each
+request to the grader and its answer back.
 """
 from __future__ import annotations
 
 import os
 import re
+import socket
 import threading
 import time
 
-from . import wire, worker
+from . import programs, wire, worker
 
 SETUP = """
 import sys as _g_sys
 _g_sys.path.insert(0, {path!r})
-from harness import worker as _g_worker
+from harness import worker as _g_worker, kernel_worker as _g_kernel
 _g_worker._neutralise(get_ipython())
-del _g_sys, _g_worker
+_g_kernel.attach({sealed!r})
+del _g_sys, _g_worker, _g_kernel
 """
 RUN = """
-def _g_run(src, dst):
-    from harness import worker as _w, wire as _wire
-    task = _wire.decode(open(src, "rb").read())
-    _w._install_alarm()
-    failed, results = task["failed"], {{}}
-    for k, program in task["cases"]:
-        results[k] = _w._run_case(program, globals(), task["job"], failed)
-    open(dst, "wb").write(_wire.encode({{"results": results, "failed": failed}}))
-_g_run({src!r}, {dst!r})
-del _g_run
+from harness import kernel_worker as _g_kernel
+_g_kernel.run_programs({src!r}, {dst!r}, {relay!r}, globals())
+del _g_kernel
 """
+RELAY = "grad.sock"
+SEALED = None  # in the kernel: the sealed inputs' memory
+
+
+def attach(sealed) -> None:
+    """In the kernel, before the cells: map the sealed inputs read-only."""
+    global SEALED
+    if sealed is not None:
+        SEALED = programs.attach(*sealed)
+
+
+def run_programs(src, dst, relay, namespace) -> None:
+    """In the kernel: run the cases of one check (``src``: the task ``_run_check``
+    wrote), results and what failed to ``dst``."""
+    task = wire.decode(open(src, "rb").read())
+    for _, program in task["cases"]:
+        program["args"] = [programs.view(SEALED, *a["$sealed"]) if isinstance(a, dict)
+                           and "$sealed" in a else a for a in program.get("args", [])]
+    worker._install_alarm()
+    failed, results = task["failed"], {}
+    with socket.socket(socket.AF_UNIX) as conn:
+        conn.connect(relay)
+        stream = conn.makefile("rb")
+        for k, program in task["cases"]:
+            results[k] = worker._run_case(program, namespace, task["job"], failed,
+                                          _asker(k, conn, stream))
+    open(dst, "wb").write(wire.encode({"results": results, "failed": failed}))
+
+
+def _asker(k, conn, stream):
+    def ask(theta, X, y):
+        return worker.round_trip(
+            lambda: conn.sendall(wire.encode({"case": k, "theta": theta, "X": X, "y": y})),
+            lambda: wire.decode(wire.read_frame(stream, worker.FRAME_LIMIT)))
+    return ask
 
 
 def main() -> None:
@@ -43,7 +78,11 @@ def main() -> None:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     proto_in, send = worker.protocol()
+    send = _locked(send)
     job = wire.decode(wire.read_frame(proto_in, worker.FRAME_LIMIT))
+    plan = worker.programs_of(job, proto_in)
+    sealed = _seal(plan)
+    relay = _relay(proto_in, send)
     worker.apply_limits(job)
     worker.place_files(job.get("files") or {})
     given = [(i, s) for i, s in enumerate(job["cells"]) if s is not None]  # None: not to run
@@ -54,7 +93,7 @@ def main() -> None:
     with client.setup_kernel():
         _end_with_kernel(client)
         try:
-            _run_source(client, SETUP.format(path=here), 30)
+            _run_source(client, SETUP.format(path=here, sealed=sealed), 30)
             cells = []
             for position, (cell, (index, _)) in enumerate(zip(nb.cells, given)):
                 send({"event": "cell", "index": index})
@@ -66,9 +105,8 @@ def main() -> None:
             send({"event": "executed", "cells": cells, "output_bytes": 0, "output": ""})
             limit = job.get("result_limit", worker.FRAME_LIMIT)
             failed: dict = {}  # carried from check to check
-            for check, cases in worker._by_check(worker.programs_of(job, proto_in),
-                                                 job.get("resume")):
-                results = _run_check(client, cases, job, failed)
+            for check, cases in worker._by_check(plan, job.get("resume")):
+                results = _run_check(client, cases, job, failed, relay)
                 send(worker.results_frame(check, results, limit))
             send({"event": "done"})
         except (DeadKernelError, CellTimeoutError, TimeoutError, RuntimeError):
@@ -91,7 +129,57 @@ def _end_with_kernel(client) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _run_check(client, cases, job, failed):
+def _locked(send):
+    """``send`` for two threads: the main one and the relay."""
+    lock = threading.Lock()
+
+    def locked(message):
+        with lock:
+            send(message)
+    return locked
+
+
+def _seal(plan):
+    """Seal the inputs here; the programs keep references into the memfd,
+    which stays open for the kernel to map: (its /proc path, size) or None."""
+    packed = programs.pack(plan)
+    if packed is None:
+        return None
+    fd, size, places = packed
+    for args, i, offset, dtype, shape in places:
+        args[i] = {"$sealed": [offset, dtype, shape]}
+    return f"/proc/{os.getpid()}/fd/{fd}", size
+
+
+def _relay(proto_in, send) -> str:
+    """Relay the kernel's grad_fn requests to the grader and its answers back."""
+    server = socket.socket(socket.AF_UNIX)
+    path = os.path.abspath(RELAY)
+    server.bind(path)
+    server.listen(1)
+
+    def serve():
+        while True:
+            conn, _ = server.accept()
+            with conn, conn.makefile("rb") as stream:
+                _forward(stream, conn, proto_in, send)
+    threading.Thread(target=serve, daemon=True).start()
+    return path
+
+
+def _forward(stream, conn, proto_in, send) -> None:
+    while True:
+        try:
+            request = wire.decode(wire.read_frame(stream, worker.FRAME_LIMIT))
+        except (EOFError, OSError, wire.WireError):
+            return
+        if not isinstance(request, dict):
+            return
+        send({"event": "grad", **{key: request.get(key) for key in ("case", "theta", "X", "y")}})
+        conn.sendall(wire.read_frame(proto_in, worker.FRAME_LIMIT))
+
+
+def _run_check(client, cases, job, failed, relay):
     """The check's results from the kernel; ``failed`` (see ``worker._run_case``)
     is updated with what the kernel learnt."""
     src, dst = os.path.abspath("programs.bin"), os.path.abspath("results.bin")
@@ -102,7 +190,7 @@ def _run_check(client, cases, job, failed):
         f.write(wire.encode(task))
     if os.path.exists(dst):
         os.remove(dst)
-    _run_source(client, RUN.format(src=src, dst=dst), timeout * len(cases) + 5)
+    _run_source(client, RUN.format(src=src, dst=dst, relay=relay), timeout * len(cases) + 5)
     try:
         with open(dst, "rb") as f:
             answer = wire.decode(f.read())

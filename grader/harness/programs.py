@@ -8,12 +8,14 @@ Only the outputs are compared, and never here: this module only runs.
 
 Programs:
     {"op": "call", "fn": name, "args": [...], "kwargs": {...}, "repeat": 1,
-     "report_args": False}
+     "sealed": False}
         calls fn; "out" is the return value (a list of them with repeat > 1,
-        the arguments shared between the calls, e.g. one Generator);
-        with report_args, "args_after" holds the array arguments after the call;
-        with probe_rng, "rng_probe" holds the outputs for the same {"$rng"} seed
-        twice under one global numpy state, once under another, and for the next seed.
+        the arguments shared between the calls, e.g. one Generator); with
+        sealed, the array arguments are read-only (in the grading sandbox,
+        memory nobody can write, see ``seal``), so an in-place write raises
+        inside the call and the error names the argument; with probe_rng,
+        "rng_probe" holds the outputs for the same {"$rng"} seed twice under one
+        global numpy state, once under another, and for the next seed.
     {"op": "trajectory", "fn": name, "theta0": array, "objective": {...},
      "state": {"v": array, ...}, "pass_grad_fn": bool, "with_t": bool,
      "hyper": {...}, "steps": n}
@@ -21,14 +23,20 @@ Programs:
         "out" is the path of theta, shape (n + 1, *theta0.shape).
 
 Special argument values: {"$rng": seed} is a numpy Generator,
-{"$objective": {...}} a gradient function (see ``objective``).
+{"$objective": {...}} a gradient function (see ``objective``). An objective
+marked "remote" is answered by the grader when ``run`` is given ``remote``
+(a function of theta, X, y): its secret never reaches the student's process.
 """
 from __future__ import annotations
+
+import inspect
+import mmap
+import os
 
 import numpy as np
 
 
-def run(program: dict, namespace: dict) -> dict:
+def run(program: dict, namespace: dict, remote=None) -> dict:
     """Run one program; never raises for anything the called code does."""
     fn = namespace.get(program.get("fn"))
     if not callable(fn):
@@ -36,19 +44,23 @@ def run(program: dict, namespace: dict) -> dict:
                 "exc_type": "Missing"}
     runner = {"call": _call, "trajectory": _trajectory}[program["op"]]
     try:
-        return runner(fn, program)
+        return runner(fn, program, remote)
     except Exception as exc:  # the student's code may raise anything
+        if program.get("sealed") and _is_write_to_readonly(exc):
+            return _modified(fn, program, exc)
         return {"ok": False, "error": _describe(exc), "exc_type": type(exc).__name__}
 
 
-def _call(fn, program):
+def _call(fn, program, remote=None, only=None):
+    """``only``: the one argument kept read-only (others writable copies)."""
     log: list = []
-    args = [_materialise(a, log) for a in program.get("args", [])]
-    kwargs = {k: _materialise(v, log) for k, v in program.get("kwargs", {}).items()}
+    sealed = program.get("sealed", False)
+    args = [_materialise(a, log, remote, sealed and only in (None, i))
+            for i, a in enumerate(program.get("args", []))]
+    kwargs = {k: _materialise(v, log, remote, sealed and only is None)
+              for k, v in program.get("kwargs", {}).items()}
     outs = [plain(fn(*args, **kwargs)) for _ in range(program.get("repeat", 1))]
     result = {"ok": True, "out": outs[0] if len(outs) == 1 else outs, "grad_rows": log}
-    if program.get("report_args"):  # only checks of unmodified inputs need them back
-        result["args_after"] = [plain(a) if isinstance(a, np.ndarray) else None for a in args]
     if program.get("probe_rng"):
         result["rng_probe"] = _rng_probe(fn, program)
     return result
@@ -63,7 +75,7 @@ def _rng_probe(fn, program):
         outs = []
         for shift, global_seed in ((0, 12345), (0, 12345), (0, 54321), (1, 12345)):
             np.random.seed(global_seed)
-            again = dict(program, probe_rng=False, report_args=False, repeat=1,
+            again = dict(program, probe_rng=False, repeat=1,
                          args=_reseeded(program.get("args", []), shift),
                          kwargs=_reseeded(program.get("kwargs", {}), shift))
             outs.append(_call(fn, again)["out"])
@@ -82,7 +94,38 @@ def _reseeded(value, shift):
     return value
 
 
-def _trajectory(fn, program):
+def _is_write_to_readonly(exc) -> bool:
+    return isinstance(exc, ValueError) and "read-only" in str(exc)
+
+
+def _modified(fn, program, exc) -> dict:
+    """A write into a sealed argument: which one, found by running again with
+    one array argument at a time read-only (this shapes the message only)."""
+    names = _parameter_names(fn)
+    arrays = [i for i, a in enumerate(program.get("args", [])) if isinstance(a, np.ndarray)]
+    culprits = []
+    for i in arrays:
+        try:
+            _call(fn, program, None, only=i)
+        except Exception as again:
+            if _is_write_to_readonly(again):
+                culprits.append(i)
+    shown = " and ".join(repr(names[i]) if i < len(names) else f"argument {i + 1}"
+                      for i in culprits) or "an input argument"
+    return {"ok": False, "exc_type": "ModifiedInput",
+            "error": f"modified its input {shown} in place ({_describe(exc)}); "
+                     "return a new array instead"}
+
+
+def _parameter_names(fn) -> list:
+    try:
+        return [p.name for p in inspect.signature(fn).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []
+
+
+def _trajectory(fn, program, remote=None):
     grad = objective(program["objective"])
     theta = np.array(program["theta0"])
     state = [np.array(s) for s in program.get("state", {}).values()]
@@ -112,8 +155,15 @@ def objective(spec: dict):
     quadratic: grad(theta) = A @ theta - b, theta of any shape (flattened)
     linear:    grad(theta, X, y) = 2 X^T (X theta - y) / n
     logistic:  grad(theta, X, y) = X^T (sigmoid(X theta) - y) / n
+
+    With a matrix "M", linear and logistic are taken at M theta (the
+    gradient is M^T times the above): the objective of a remote check, which
+    the student's code cannot compute without calling grad_fn.
     """
     kind = spec["kind"]
+    if "M" in spec and kind in ("linear", "logistic"):
+        M, inner = np.asarray(spec["M"]), objective({"kind": kind})
+        return lambda theta, X, y: M.T @ inner(M @ theta, X, y)
     if kind == "quadratic":
         A, b = np.asarray(spec["A"]), np.asarray(spec["b"])
         def grad(point):
@@ -136,11 +186,14 @@ def _sigmoid(z):
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _materialise(value, log):
-    """Turn special argument values into live objects; copy arrays."""
+def _materialise(value, log, remote=None, sealed=False):
+    """Turn special argument values into live objects; copy arrays (sealed:
+    pass them read-only)."""
     if isinstance(value, dict) and "$rng" in value:
         return np.random.default_rng(value["$rng"])
     if isinstance(value, dict) and "$objective" in value:
+        if value["$objective"].get("remote") and remote is not None:
+            return _proxy(remote)
         grad = objective(value["$objective"])
 
         def recorded(*args, **kwargs):
@@ -150,10 +203,84 @@ def _materialise(value, log):
             return grad(*args, **kwargs)
         return recorded
     if isinstance(value, np.ndarray):
-        return value.copy()
+        if sealed and not value.flags.writeable:
+            return value  # sealed memory already (see ``seal``)
+        copy = value.copy()
+        copy.flags.writeable = not sealed
+        return copy
     if isinstance(value, list):
-        return [_materialise(v, log) for v in value]
+        return [_materialise(v, log, remote, sealed) for v in value]
     return value
+
+
+def _proxy(remote):
+    """grad_fn whose every call the grader answers: it sees the rows itself."""
+    def grad_fn(theta, X, y):
+        return remote(np.asarray(theta, dtype=np.float64), np.asarray(X, dtype=np.float64),
+                      np.asarray(y, dtype=np.float64))
+    return grad_fn
+
+
+def seal(plan: list) -> None:
+    """Put the array arguments of sealed programs in memory nobody can write.
+
+    One memfd holds them all, sealed against writing, growing and shrinking
+    and then mapped read-only through a read-only descriptor: a write through
+    numpy raises, one through native code faults, and no descriptor or
+    mapping can be made writable. Done before any student code runs.
+    (Without memfd, not Linux: read-only copies, which a notebook can unlock.)
+    """
+    packed = pack(plan)
+    if packed is None:
+        return
+    fd, size, places = packed
+    try:
+        memory = attach(f"/proc/self/fd/{fd}", size)
+    finally:
+        os.close(fd)
+    for args, i, offset, dtype, shape in places:
+        args[i] = view(memory, offset, dtype, shape)
+
+
+def pack(plan: list):
+    """The sealed programs' arrays in one sealed memfd: (fd, size, [(args, i,
+    offset, dtype, shape)]), or None when there are none."""
+    arrays = [(program["args"], i, a) for _, program in plan if program.get("sealed")
+              for i, a in enumerate(program.get("args", [])) if isinstance(a, np.ndarray)]
+    if not arrays:
+        return None
+    if not hasattr(os, "memfd_create"):
+        for args, i, a in arrays:
+            args[i] = a.copy()
+            args[i].flags.writeable = False
+        return None
+    places, size = [], 0
+    for args, i, a in arrays:
+        places.append((args, i, size, a.dtype.str, list(a.shape)))
+        size += -(-max(a.nbytes, 1) // 64) * 64  # each array aligned
+    fd = os.memfd_create("sealed-inputs", os.MFD_ALLOW_SEALING | os.MFD_CLOEXEC)
+    for (_, _, a), (_, _, offset, _, _) in zip(arrays, places):
+        os.pwrite(fd, np.ascontiguousarray(a).tobytes(), offset)
+    os.ftruncate(fd, size)
+    import fcntl  # here: the self-check ships this module to systems without it
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK
+                | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
+    return fd, size, places
+
+
+def attach(path: str, size: int) -> mmap.mmap:
+    """A sealed memfd (by its /proc path), mapped shared and read-only."""
+    reader = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        return mmap.mmap(reader, size, access=mmap.ACCESS_READ)
+    finally:
+        os.close(reader)
+
+
+def view(memory, offset: int, dtype: str, shape: list) -> np.ndarray:
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape, dtype=np.int64))
+    return np.frombuffer(memory, dtype=dtype, count=count, offset=offset).reshape(shape)
 
 
 def plain(value, depth: int = 0):

@@ -7,7 +7,10 @@ raw outputs (``wire`` frames) and the grader judges them in its own process.
 Frames in: {"cells": [source or None, ...], "call_timeout": s, "output_limit": chars,
 "memory": bytes, "processes": n, "file_size": bytes, "cpu_seconds": s}, then
 {"programs": [[check_name, program], ...]} (not sent when the job says
-"preloaded": a fork server decoded them once, into ``PROGRAMS``). A job that
+"preloaded": a fork server decoded them once, into ``PROGRAMS``); both before
+any cell runs, so that sealed inputs exist first (``programs.seal``). While a
+program runs, {"grad": array} or {"error": text} answers each request
+{"event": "grad", "case": k, "theta", "X", "y"} of a remote grad_fn. A job that
 continues a run whose worker died says "resume": {"from": case, "skip":
 [fn, ...]}: run the checks from that case on, leaving out (unsent) every
 case of a function in "skip".
@@ -105,18 +108,21 @@ def protocol():
 def main() -> None:
     proto_in, send = protocol()
     job = wire.decode(wire.read_frame(proto_in, FRAME_LIMIT))
+    plan = programs_of(job, proto_in)
+    if not job.get("preloaded"):
+        programs.seal(plan)  # (a fork server sealed its own before any child existed)
     apply_limits(job)
     place_files(job.get("files") or {})
     output = CappedText(job.get("output_limit", 2 ** 20))
     namespace, cells = execute_cells(job["cells"], output, send)
     send({"event": "executed", "cells": cells, "output_bytes": output.total,
           "output": output.getvalue()})
-    plan = programs_of(job, proto_in)
     _install_alarm()
     failed: dict = {}
     limit = job.get("result_limit", FRAME_LIMIT)
     for check, cases in _by_check(plan, job.get("resume")):
-        results = {k: _run_case(program, namespace, job, failed) for k, program in cases}
+        results = {k: _run_case(program, namespace, job, failed, _asker(k, proto_in, send))
+                   for k, program in cases}
         send(results_frame(check, results, limit))
     send({"event": "done"})
     os._exit(0)  # skip interpreter teardown: nothing of the student's may run after
@@ -175,13 +181,13 @@ def _by_check(plan, resume=None):
         yield name, group
 
 
-def _run_case(program, namespace, job, failed: dict):
+def _run_case(program, namespace, job, failed: dict, remote=None):
     """One case; ``failed`` maps a function that timed out or ran out of memory
     to the result each of its later cases gets without running."""
     fn = program.get("fn")
     if fn in failed:
         return dict(failed[fn])
-    result = _timed_run(program, namespace, job.get("call_timeout", 10.0))
+    result = _timed_run(program, namespace, job.get("call_timeout", 10.0), remote)
     if result.get("exc_type") == "Timeout":
         failed[fn] = {"ok": False, "exc_type": "Timeout",
                       "error": "not run: this function timed out on an earlier check"}
@@ -204,6 +210,29 @@ def place_files(files: dict) -> None:
         with open(name, "wb") as f:
             f.write(data.tobytes())
         os.chmod(name, 0o444)
+
+
+def _asker(k, proto_in, send):
+    """A remote grad_fn's round trip to the grader, for case ``k``."""
+    def ask(theta, X, y):
+        return round_trip(lambda: send({"event": "grad", "case": k, "theta": theta, "X": X,
+                                        "y": y}),
+                          lambda: wire.decode(wire.read_frame(proto_in, FRAME_LIMIT)))
+    return ask
+
+
+def round_trip(request, reply):
+    """Send a request, read its answer; the call's alarm waits until both are
+    done, so that a frame is never cut in half."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    try:
+        request()
+        answer = reply()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    if isinstance(answer, dict) and isinstance(answer.get("grad"), numpy.ndarray):
+        return answer["grad"]
+    raise ValueError(str(answer.get("error") if isinstance(answer, dict) else answer)[:300])
 
 
 def apply_limits(job: dict) -> None:
@@ -360,10 +389,10 @@ def _install_alarm() -> None:
     signal.signal(signal.SIGALRM, on_alarm)
 
 
-def _timed_run(program, namespace, seconds):
+def _timed_run(program, namespace, seconds, remote=None):
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        return programs.run(program, namespace)
+        return programs.run(program, namespace, remote)
     except CallTimeout:
         return {"ok": False, "exc_type": "Timeout",
                 "error": f"did not return within {seconds:g} s (an endless loop?)"}

@@ -17,7 +17,8 @@ non-dumpable. The child's seccomp filter comes with the worker's limits.
 Control socket (fd given as the first argument): the server writes b"R"
 when ready; the grader sends b"G" with the submission's socket attached,
 and b"P" followed by the programs' frame to have them decoded here once,
-for every child to inherit.
+with the inputs of sealed programs in read-only memory, for every child to
+inherit.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ import socket
 import sys
 import tempfile
 
-from . import wire, worker
+from . import programs, wire, worker
 
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
 CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWNS = 0x08000000, 0x10000000, 0x00020000
@@ -73,6 +74,7 @@ def _preload(control) -> None:
     stream = control.makefile("rb", buffering=0)  # reads no further than the frame
     worker.PROGRAMS = wire.decode(wire.read_frame(stream, worker.FRAME_LIMIT))["programs"]
     stream.close()
+    programs.seal(worker.PROGRAMS)  # read-only for every child, before any exists
 
 
 def _child(control, fd, user, libc) -> None:
