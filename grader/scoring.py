@@ -158,6 +158,21 @@ STATUS_OF_RUN = {"ok": Status.GRADED, "timeout": Status.TIMEOUT, "crashed": Stat
                  "protocol": Status.ERROR, "memory": Status.MEMORY}
 
 
+def said_of(cell: dict) -> dict:
+    """A cell's error as feedback may say it: its built-in exception type and the
+    line it was raised at. The notebook's process holds the graded inputs while
+    its cells run (sealed inputs are made first), so the text of its errors
+    could carry them out; a student reads the message by running the cell."""
+    error = cell.get("error")
+    if not isinstance(error, dict):
+        return {"index": cell.get("index"), "error": None}
+    kind = error.get("type") if error.get("type") in _ERRORS else "Exception"
+    lines = [m.group(0) for w in error.get("where") or [] if isinstance(w, str)
+             for m in [re.match(r"line \d{1,7}", w)] if m]
+    return {"index": cell.get("index"), "error": {"type": kind, "message": f"{kind} raised",
+                                                  "where": lines[-1:]}}
+
+
 def score_run(prepared: list, raw, case_index: list) -> dict:
     """Judge every check from a RawRun; returns the scored part of a record.
 
@@ -176,6 +191,6 @@ def score_run(prepared: list, raw, case_index: list) -> dict:
         questions[prep.question.name] = questions.get(prep.question.name, 0.0) + result.points
     return {"status": STATUS_OF_RUN.get(raw.status, Status.ERROR), "reason": raw.reason,
             "score": round(sum(questions.values()), 6), "questions": questions,
-            "checks": [as_dict(c) for c in checks], "cells": raw.cells,
+            "checks": [as_dict(c) for c in checks], "cells": [said_of(c) for c in raw.cells],
             "output": raw.output[-4000:], "seconds": round(raw.seconds, 3),
             "isolation": raw.isolation, "memory_cap": raw.memory_cap}
