@@ -74,6 +74,8 @@ def plan(cells: list, wanted) -> Slice:
         kept = _keep([analyse(source) for source in _bounded(cells)], frozenset(wanted))
     except Unsure as exc:
         return Slice(list(range(len(cells))), [], str(exc))
+    except Exception as exc:  # a fault of the analysis may cost time, never a grade
+        return Slice(list(range(len(cells))), [], f"the analysis failed: {type(exc).__name__}")
     return Slice(kept, sorted(set(range(len(cells))) - set(kept)))
 
 
