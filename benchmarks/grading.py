@@ -14,10 +14,10 @@ for comparison, without them. Half of the sample runs before the class is
 graded and half after, so that a machine whose speed drifts during the run (a
 shared or virtual one) weighs on both sides alike. Prints seconds per
 submission, throughput and ratios, and the students' self-check time per call.
-The whole notebooks are also graded with --run-all (every cell), on the
-first ``whole-all`` of them, to show what running only the graded cells saves.
+Another ``whole-all`` whole notebooks are also graded with --run-all (every
+cell), to show what running only the cells the checks need saves.
 
-With the dask extra installed, the same class is also graded through
+With the dask extra installed, the code-only class is also graded through
 ``--scheduler`` on a local Dask cluster of 1 and 2 single-threaded worker
 processes (``--workers``), beside the local pool with as many jobs. The
 cluster is started before the clock starts, as a running one would be.

@@ -29,8 +29,10 @@ CORPUS = {
                                 "else:\n    def sgd_update(*a):\n        return 0"],
     "sys_argv": ["import sys, argparse\nparser = argparse.ArgumentParser()\n"
                  "parser.add_argument('--lr', type=float, default=0.1)\n"
-                 "args, _unknown = parser.parse_known_args()\nLR = args.lr\nNAME = sys.argv[0]",
-                 CORRECT_A7, "print(NAME, LR)"],
+                 "args, _unknown = parser.parse_known_args()\nLR = args.lr\nNAME = sys.argv[0]\n"
+                 "SIGN = 1.0 if LR == 0.1 and isinstance(NAME, str) else -1.0",
+                 CORRECT_A7 + "\ndef sgd_update(theta, g, lr):\n    return theta - SIGN * lr * g\n",
+                 "print('experiments')"],
     "display": [CORRECT_A7 + "\ndisplay(np.arange(3))\nfrom IPython.display import Markdown\n"
                              "display(Markdown('**done**'))", "display({'a': 1})"],
     "time_magics": [CORRECT_A7, "%time x = sgd_update(np.ones(2), np.ones(2), 0.1)",
@@ -75,7 +77,7 @@ def test_each_notebook_gets_full_marks(graded, student):
 
 def test_the_warm_path_slices_where_it_can(graded):
     records = graded["warm"][1]
-    assert records["matplotlib_inline"]["skipped_cells"] == [2]
+    assert records["matplotlib_inline"]["skipped_cells"] == [0, 2]  # plt is not graded
     assert records["sys_argv"]["skipped_cells"] == [2]
     assert records["time_magics"]["skipped_cells"] == []  # %time may bind names
     assert records["open_write_module"]["skipped_cells"] == []  # the slice failed: run in full

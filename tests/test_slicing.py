@@ -142,3 +142,12 @@ def test_the_property_test_slices_at_all():
     cells = PRELUDE + [FUNCTIONS[0], "print('a plot')", "r = f"]
     # math, C, h, w and the print; f reads H and K, so a cell naming f may change them
     assert plan(cells, {"f"}).skipped == [3, 5, 7, 10, 12]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=200) | st.sampled_from(SNIPPETS + list(UNSURE.values())),
+                max_size=8))
+def test_any_text_gives_a_slice_or_every_cell(cells):
+    kept = plan(cells, {"f"})
+    assert sorted(kept.run + kept.skipped) == list(range(len(cells)))
+    assert kept.skipped == [] or not kept.why
