@@ -18,11 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_wheel(out: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
-                    str(ROOT)], check=True, capture_output=True)
-    wheels = sorted(out.glob("optigrade-*.whl"))
-    assert len(wheels) == 1, wheels
-    return wheels[0]
+    from grader.deploy import wheel
+
+    built = wheel.build(out)
+    assert sorted(out.glob("optigrade-*.whl")) == [built]
+    return built
 
 
 def fresh_venv(where: Path, wheel: Path, python: str | None = None) -> Path:

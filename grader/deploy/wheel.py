@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
@@ -15,6 +17,9 @@ from grader.execute.launcher import PROJECT
 DIST = "optigrade"
 #: Files of an installation that are not part of the wheel it came from.
 INSTALL_ONLY = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
+#: What a checkout holds besides its source: environments, builds, outputs.
+NOT_SOURCE = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
+              "graded", "test-artifacts", ".hypothesis")
 
 
 def build(folder: Path) -> Path:
@@ -27,13 +32,17 @@ def build(folder: Path) -> Path:
 
 
 def _from_source(project: Path, folder: Path) -> Path:
-    before = set(folder.glob(f"{DIST}-*.whl"))
-    run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
-                          str(folder), str(project)], capture_output=True, text=True)
-    made = sorted(set(folder.glob(f"{DIST}-*.whl")) - before) or sorted(folder.glob(f"{DIST}-*.whl"))
-    if run.returncode != 0 or not made:
-        raise UsageError(f"could not build a wheel of {project}: {run.stderr.strip()[-500:]}")
-    return made[-1]
+    """Built from a copy: setuptools builds in the source tree, and a file left in
+    its build/ folder by an earlier build would end up in the wheel."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "source"
+        shutil.copytree(project, source, symlinks=True, ignore=shutil.ignore_patterns(*NOT_SOURCE))
+        run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                              str(Path(tmp) / "wheel"), str(source)], capture_output=True, text=True)
+        made = sorted((Path(tmp) / "wheel").glob(f"{DIST}-*.whl"))
+        if run.returncode != 0 or len(made) != 1:
+            raise UsageError(f"could not build a wheel of {project}: {run.stderr.strip()[-500:]}")
+        return Path(shutil.copy(made[0], folder))
 
 
 def _repack(dist, folder: Path) -> Path:
