@@ -211,6 +211,26 @@ def test_a_link_to_the_autograders_files_is_not_followed(autograder, tmp_path):
     assert results["score"] == 0 and "symbolic link" in results["output"]
 
 
+def test_fallback_refuses_when_the_user_cannot_run_python(autograder, tmp_path):
+    """A Python the students' user may not run would fail every notebook as if
+    it were the student's fault: the autograder says so instead of grading."""
+    zipped, bin_folder = autograder
+    fake = tmp_path / "fake-bin"
+    fake.mkdir()
+    (fake / "bwrap").write_text("#!/bin/sh\nexit 1\n")
+    (fake / "bwrap").chmod(0o755)
+    root = unpack(zipped, tmp_path / "autograder",
+                  {"a7_optimizers.ipynb": (CLASS / "correct_as_master.ipynb").read_bytes()})
+    base = bin_folder.parent.parent
+    base.chmod(0o700)
+    try:
+        results = run_autograder(root, bin_folder, fake)
+    finally:
+        base.chmod(0o755)
+    assert results["score"] == 0 and results["tests"] == []
+    assert "could not grade" in results["output"] and "unprivileged user cannot run" in results["output"]
+
+
 def test_results_are_written_when_the_grader_cannot_run(autograder, tmp_path):
     zipped, bin_folder = autograder
     root = unpack(zipped, tmp_path / "autograder",

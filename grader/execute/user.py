@@ -46,6 +46,7 @@ class UserLauncher(LocalLauncher):
                 os.chmod(path, 0o700)
         self.claims = claim_uids(self.FIRST_UID, self.slots)
         self.free = [uid for uid, _ in self.claims]
+        _can_run_python(self.free[0])
         self.root = Path(tempfile.mkdtemp(prefix="grader-harness-"))
         shutil.copytree(HARNESS, self.root / "harness",
                         ignore=shutil.ignore_patterns("__pycache__", "selfcheck.py"))
@@ -90,6 +91,18 @@ class UserLauncher(LocalLauncher):
 def _as_user(uid: int) -> list:
     return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
             "--inh-caps=-all", "--bounding-set=-all", "--"]
+
+
+def _can_run_python(uid: int) -> None:
+    """Refuse to start when the user cannot run this Python and numpy (a folder
+    on the way readable by root only): else every notebook would fail as the
+    student's error."""
+    probe = subprocess.run(_as_user(uid) + [sys.executable, "-I", "-c", "import numpy"],
+                           cwd="/", capture_output=True, text=True)
+    if probe.returncode != 0:
+        last = (probe.stderr.strip().splitlines() or ["no output"])[-1]
+        raise UsageError(f"an unprivileged user cannot run {sys.executable} with numpy ({last}): "
+                         "install Python where every user may read it")
 
 
 def _kill_all(uid: int) -> None:
