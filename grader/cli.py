@@ -111,7 +111,10 @@ def _deploy_commands(commands) -> None:
                                          "setup.sh installs this grader from a wheel inside the "
                                          "zip, run_autograder grades each submission as "
                                          "grader grade does.")
-    gs.add_argument("assignment", metavar="ASSIGNMENT")
+    gs.add_argument("assignment", metavar="ASSIGNMENT", help="an assignment folder or built-in name")
+    gs.add_argument("--secret-file", metavar="FILE",
+                    help="the class's secret, to grade as grader grade --secret-file FILE does "
+                         "(made if missing; default: a new secret, kept in the zip)")
     gs.add_argument("--out", default="autograder.zip", help="the zip to write (default autograder.zip)")
     gs.add_argument("--timeout", type=float, help="seconds per submission (default 240)")
     gs.add_argument("--memory", type=float, metavar="GIB", help="memory in GiB (default 0.5)")
@@ -259,7 +262,8 @@ def _deploy(args) -> int:
         from grader.deploy import gradescope
         limits = {k: v for k, v in (("timeout", args.timeout), ("memory_gib", args.memory))
                   if v is not None}
-        print(f"wrote {gradescope.build(args.assignment, Path(args.out), limits)}")
+        secret = Path(args.secret_file) if args.secret_file else None
+        print(f"wrote {gradescope.build(args.assignment, Path(args.out), limits, secret)}")
         return 0
     if args.command == "run-autograder":
         from grader.deploy import gradescope

@@ -103,11 +103,14 @@ def run_autograder(root: Path, bin_folder: Path, path_first: Path | None = None,
     return results
 
 
-def expected(name: str, out: Path) -> dict:
-    """The same notebook through grader grade, in this process."""
+def expected(name: str, out: Path, zipped: Path) -> dict:
+    """The same notebook through grader grade, in this process, with the zip's secret."""
+    from grader.checks.secret import FILE_NAME, Secret
     from grader.grade import grade
 
-    _, records, _ = grade(CLASS / f"{name}.ipynb", out)
+    out.mkdir(parents=True)
+    (out / FILE_NAME).write_bytes(zipfile.ZipFile(zipped).read(FILE_NAME))
+    _, records, _ = grade(CLASS / f"{name}.ipynb", out, secret=Secret.load_or_create(out / FILE_NAME))
     return records[0]
 
 
@@ -115,7 +118,8 @@ def test_zip_has_the_scripts_at_its_root(autograder):
     zipped, _ = autograder
     with zipfile.ZipFile(zipped) as z:
         names = set(z.namelist())
-        assert {"setup.sh", "run_autograder", "optigrade.json"} <= names
+        assert {"setup.sh", "run_autograder", "optigrade.json", "inputs.secret",
+                "a7_optimizers/grading.py", "a7_optimizers/master.ipynb"} <= names
         for script in ("setup.sh", "run_autograder"):
             assert stat.S_IMODE(z.getinfo(script).external_attr >> 16) & 0o111
             assert z.read(script).startswith(b"#!/usr/bin/env bash\n")
@@ -150,7 +154,7 @@ def test_graded_as_grader_grade_grades(autograder, isolation, tmp_path, name):
     root = unpack(zipped, tmp_path / "autograder",
                   {f"{name}.ipynb": (CLASS / f"{name}.ipynb").read_bytes()}, meta)
     results = run_autograder(root, bin_folder, fake)
-    want = expected(name, tmp_path / "expected")
+    want = expected(name, tmp_path / "expected", zipped)
     assert results["score"] == want["score"] and want["status"] == "graded"
     assert [(t["name"], t["score"]) for t in results["tests"]] == \
         [(c["name"], c["points"]) for c in want["checks"]]
@@ -237,3 +241,20 @@ def test_results_are_written_when_the_grader_cannot_run(autograder, tmp_path):
                   {"a7_optimizers.ipynb": (CLASS / "correct_as_master.ipynb").read_bytes()})
     results = run_autograder(root, bin_folder, grader=str(tmp_path / "no-such-grader"))
     assert results["score"] == 0 and "could not grade" in results["output"]
+
+
+def test_an_assignment_folder_outside_the_package(autograder, tmp_path):
+    """A tutor's own folder, with a file its notebook reads, travels in the zip."""
+    _, bin_folder = autograder
+    folder = ROOT / "examples" / "assignments" / "a8_schedules"
+    zipped = tmp_path / "a8.zip"
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "gradescope", str(folder),
+                          "--out", str(zipped), "--timeout", str(TIMEOUT)],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "a8_schedules/lr_finder.csv" in zipfile.ZipFile(zipped).namelist()
+    root = unpack(zipped, tmp_path / "autograder",
+                  {"mine.ipynb": (folder / "master.ipynb").read_bytes()})
+    results = run_autograder(root, bin_folder)
+    assert results["extra_data"]["status"] == "graded" and results["tests"]
+    assert all(t["status"] == "passed" for t in results["tests"])

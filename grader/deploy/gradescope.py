@@ -3,7 +3,8 @@
 ``build`` writes the zip Gradescope takes: ``setup.sh`` (installs this project
 from the wheel inside the zip, and bubblewrap), ``run_autograder`` (grades the
 submission through ``grader run-autograder``, and writes a results.json of its
-own if that fails to) and ``optigrade.json`` (the assignment and the limits).
+own if that fails to), ``optigrade.json`` (the assignment's id and the limits),
+the assignment's folder and the secret its checks draw their inputs from.
 ``run`` is what ``grader run-autograder`` does in the container.
 """
 from __future__ import annotations
@@ -19,9 +20,8 @@ import zipfile
 from pathlib import Path
 
 from grader import __version__
-from grader.checks.secret import FILE_NAME as SECRET_FILE, Secret
 from grader.execute import Limits
-from grader.reports.feedback import escape_markdown
+from grader.reports.feedback import plain
 
 CONFIG = "optigrade.json"
 #: Gradescope's default container: 768 MB of memory and half a vCPU, and a
@@ -30,20 +30,20 @@ LIMITS = {"timeout": 240.0, "call_timeout": 10.0, "memory_gib": 0.5, "processes"
 SCRIPTS = Path(__file__).parent / "scripts"
 
 
-def build(assignment: str, out: Path, limits: dict) -> Path:
-    """The autograder zip of ``assignment`` (a built-in name or a folder). It holds a
-    new secret the checks' inputs are drawn from (students never see the zip), and
-    a folder assignment's files."""
+def build(assignment: str, out: Path, limits: dict, secret_file: Path | None = None) -> Path:
+    """The zip for ``assignment`` (a built-in name or a folder). Its checks draw
+    their inputs from ``secret_file`` (made if missing), else from a new secret."""
     from grader import course
+    from grader.checks.secret import FILE_NAME, Secret
     from grader.deploy import wheel
 
-    spec = course.load(assignment)
-    builtin = not course.source(spec)
+    folder, spec = course.locate(assignment), course.load(assignment)
     config = {"assignment": spec.id, "assignment_version": spec.version,
-              "assignment_folder": None if builtin else "assignment",
               "grader_version": __version__, "limits": {**LIMITS, **limits}}
     with tempfile.TemporaryDirectory() as tmp:
-        built = wheel.build(Path(tmp))
+        secret = Path(secret_file) if secret_file else Path(tmp) / FILE_NAME
+        Secret.load_or_create(secret)
+        built = wheel.build(Path(tmp) / "wheel")
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
             for name in ("setup.sh", "run_autograder"):
@@ -51,14 +51,18 @@ def build(assignment: str, out: Path, limits: dict) -> Path:
                 info.external_attr = 0o100755 << 16
                 z.writestr(info, (SCRIPTS / name).read_text(), zipfile.ZIP_DEFLATED)
             z.writestr(CONFIG, json.dumps(config, indent=2) + "\n")
-            z.writestr(SECRET_FILE, os.urandom(32).hex() + "\n")
+            z.write(secret, FILE_NAME)
             z.write(built, built.name)
-            if not builtin:
-                for path in sorted(spec.folder.rglob("*")):
-                    relative = path.relative_to(spec.folder)
-                    if path.is_file() and not {"dist", "__pycache__"} & set(relative.parts):
-                        z.write(path, (Path("assignment") / relative).as_posix())
+            for path in _assignment_files(folder):
+                z.write(path, f"{spec.id}/{path.relative_to(folder).as_posix()}")
     return out
+
+
+def _assignment_files(folder: Path) -> list:
+    """The assignment folder as the grader loads it, without build output or caches."""
+    skip = {"dist", "__pycache__", ".ipynb_checkpoints"}
+    return sorted(p for p in folder.rglob("*") if p.is_file()
+                  and not skip & set(p.relative_to(folder).parts))
 
 
 def run(root: Path) -> dict:
@@ -73,7 +77,7 @@ def run(root: Path) -> dict:
     except Exception as exc:  # the student still gets a result, the tutor the cause
         traceback.print_exc(file=sys.stdout)
         data = _failure("The autograder could not grade this submission "
-                        f"({type(exc).__name__}: {escape_markdown(exc)}). This is not a mark: "
+                        f"({type(exc).__name__}: {plain(exc)}). This is not a mark: "
                         "your tutor can see the cause in the autograder's output.", start)
     results.parent.mkdir(parents=True, exist_ok=True)
     partial = results.with_name(".results.json.part")
@@ -90,7 +94,10 @@ def _grade(root: Path) -> dict:
     from grader.execute.launcher import bwrap_works
     from grader.grade import grade
 
-    config = json.loads((root / "source" / CONFIG).read_text(encoding="utf-8"))
+    from grader.checks.secret import FILE_NAME, Secret
+
+    source = root / "source"
+    config = json.loads((source / CONFIG).read_text(encoding="utf-8"))
     limits = Limits(timeout=config["limits"]["timeout"],
                     call_timeout=config["limits"]["call_timeout"],
                     memory=int(config["limits"]["memory_gib"] * 2 ** 30),
@@ -104,13 +111,9 @@ def _grade(root: Path) -> dict:
         for folder in ("source", "results", "submission"):  # root's alone, whatever runs
             if (root / folder).is_dir():
                 os.chmod(root / folder, 0o700)
-        source = root / "source"
-        assignment = (str(source / config["assignment_folder"]) if config.get("assignment_folder")
-                      else config["assignment"])
-        secret = Secret.load_or_create(source / SECRET_FILE) if (source / SECRET_FILE).is_file() \
-            else None
-        spec, records, _ = grade(work / "in", work / "out", assignment, 1, limits,
-                                 isolation=isolation, secret=secret)
+        spec, records, _ = grade(work / "in", work / "out", str(source / config["assignment"]),
+                                 1, limits, isolation=isolation,
+                                 secret=Secret.load_or_create(source / FILE_NAME))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     record = records[0]
@@ -126,11 +129,11 @@ def _the_notebook(folder: Path, assignment: str) -> Path:
     if not found:
         raise Submitted(f"No notebook (.ipynb) in your submission: upload your {assignment}.ipynb.")
     if len(found) > 1:
-        names = ", ".join(escape_markdown(p.relative_to(folder).as_posix()) for p in found)
+        names = ", ".join(plain(p.relative_to(folder).as_posix()) for p in found)
         raise Submitted(f"Your submission holds {len(found)} notebooks ({names}): "
                         f"upload only your {assignment}.ipynb.")
     if found[0].is_symlink():  # copied as root, a link could name the autograder's files
-        raise Submitted(f"{escape_markdown(found[0].name)} is a symbolic link: upload the notebook itself.")
+        raise Submitted(f"{plain(found[0].name)} is a symbolic link: upload the notebook itself.")
     return found[0]
 
 
@@ -141,7 +144,7 @@ def _who(root: Path) -> str:
         users = [u for u in meta.get("users", []) if isinstance(u, dict)]
     except (OSError, ValueError, AttributeError):
         return ""
-    return ", ".join(f"{escape_markdown(u.get('name', ''))} ({escape_markdown(u.get('id', ''))})" for u in users)
+    return ", ".join(f"{plain(u.get('name', ''))} ({plain(u.get('id', ''))})" for u in users)
 
 
 def to_results(spec, record, who: str) -> dict:
@@ -155,13 +158,13 @@ def to_results(spec, record, who: str) -> dict:
                       "status": "passed" if c["passed"] else "failed",
                       "output": _check_output(c), "output_format": "md", "tags": [c["question"]],
                       "visibility": "visible" if c["public"] else "after_published"})
-    lines = [f"**{escape_markdown(spec.title)}**" + (f" for {who}" if who else ""), "",
+    lines = [f"**{plain(spec.title)}**" + (f" for {who}" if who else ""), "",
              f"Score: {record['score']:g} / {record['max_score']:g} (status: {record['status']})"]
     if record["reason"]:
-        lines += ["", f"> {escape_markdown(record['reason'])}"]
+        lines += ["", f"> {plain(record['reason'])}"]
     errors = [c for c in record.get("cells", []) if c.get("error")]
     if errors:
-        lines += [""] + [f"- cell {c['index'] + 1} raised {escape_markdown(c['error']['message'])}"
+        lines += [""] + [f"- cell {c['index'] + 1} raised {plain(c['error']['message'])}"
                          for c in errors]
     lines += ["", "Checks marked after publication use inputs you have not seen."]
     return {"score": record["score"], "execution_time": round(record["seconds"], 3),
@@ -172,10 +175,10 @@ def to_results(spec, record, who: str) -> dict:
 
 
 def _check_output(c) -> str:
-    lines = [escape_markdown(c["message"])] if c["message"] else []
+    lines = [plain(c["message"])] if c["message"] else []
     if c.get("detail"):
-        lines.append(escape_markdown(c["detail"]))
-    lines += [f"Looks like **{escape_markdown(d['name'])}**. Hint: {escape_markdown(d['hint'])}" for d in c["diagnosis"]]
+        lines.append(plain(c["detail"]))
+    lines += [f"Looks like **{plain(d['name'])}**. Hint: {plain(d['hint'])}" for d in c["diagnosis"]]
     return "\n\n".join(lines)
 
 

@@ -47,13 +47,16 @@ def _canvas_id(r) -> str | None:
 
 
 def _assignment_names(out: Path) -> set:
+    """The graded assignment's id and title, as a column may be named."""
+    from grader import course
     from grader.journal import load
 
-    names = set()
-    for record in load(out):
-        names.add(record.get("assignment", ""))
-    from grader import course
-    names |= {course.load(n).title for n in list(names) if n in course.builtin_names()}
+    records = load(out)
+    names = {r.get("assignment", "") for r in records}
+    try:
+        names.add(course.of_records(records).title)
+    except UsageError:
+        pass  # its folder is gone: the id alone
     return {n.casefold() for n in names if n}
 
 
