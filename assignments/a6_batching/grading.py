@@ -18,7 +18,7 @@ counts its rows, and the student's code cannot compute a gradient without it.
 import numpy as np
 
 from .mistakes import MISTAKES
-from grader.checks import (Assignment, Check, Question, Written, call, equal,
+from grader.checks import (Assignment, Check, Question, Written, allclose, call, equal,
                            micro_batches, objective, partition, raises, rng)
 from reference import batching as ref
 
