@@ -90,6 +90,8 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
         key = {"sha256": job.submission.sha256, "grader_version": __version__,
                "assignment": spec.id, "assignment_version": spec.version,
                "inputs": secret.fingerprint}
+        if run_all:  # --resume --run-all runs again what an earlier run sliced
+            key["run_all"] = True
         if (record := journal.reusable(job.submission.student, key)) is not None:
             return record  # its student's files are written with the class's
         record = {"student": job.submission.student, **key, **source, "max_score": spec.max_score,

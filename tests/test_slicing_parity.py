@@ -9,7 +9,7 @@ import pytest
 import assignments
 from grader.execute import Limits
 from grader.grade import grade
-from nbfactory import notebook, write
+from nbfactory import CORRECT_A7, notebook, write
 from test_bad_inputs import CORPUS as BAD_INPUTS
 from test_hostile import CORPUS as HOSTILE
 
@@ -61,3 +61,15 @@ def test_sliced_and_full_runs_give_the_same_grades(name, tmp_path):
     if name in assignments.NAMES:  # real notebooks: experiments and plots are left out
         by_student = {r["student"]: r for r in sliced}
         assert len(by_student["correct_as_master"]["skipped_cells"]) >= 8
+
+
+def test_resume_with_run_all_runs_every_cell_of_a_sliced_result(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    write(folder, "ann", notebook("import numpy as np", "print('an experiment')", CORRECT_A7))
+    _, (sliced,), out = grade(folder, tmp_path / "out", assignment="a7_optimizers", jobs=1)
+    _, (again,), _ = grade(folder, out, assignment="a7_optimizers", jobs=1, resume=True)
+    _, (full,), _ = grade(folder, out, assignment="a7_optimizers", jobs=1, resume=True,
+                          run_all=True)
+    assert sliced["skipped_cells"] == again["skipped_cells"] == [1]
+    assert full["skipped_cells"] == [] and full["run_all"] is True
