@@ -15,6 +15,7 @@ import json
 import os
 
 from grader.errors import UsageError
+from grader.scoring import shown
 from grader.status import Status
 
 
@@ -37,6 +38,7 @@ def result(records: list) -> dict:
 
 
 def _test(prefix: str, c: dict) -> dict:
+    c = shown(c)
     message = c["message"] or ""
     message += "".join(f"\nLooks like {d['name']}. Hint: {d['hint']}" for d in c["diagnosis"])
     return {"name": prefix + c["name"], "status": "pass" if c["passed"] else "fail",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from grader import __version__
 from grader.execute import Limits
-from grader.reports.feedback import plain
+from grader.reports.feedback import cell_error, check_notes, escape_markdown
 
 CONFIG = "optigrade.json"
 #: Gradescope's default container: 768 MB of memory and half a vCPU, and a
@@ -77,7 +77,7 @@ def run(root: Path) -> dict:
     except Exception as exc:  # the student still gets a result, the tutor the cause
         traceback.print_exc(file=sys.stdout)
         data = _failure("The autograder could not grade this submission "
-                        f"({type(exc).__name__}: {plain(exc)}). This is not a mark: "
+                        f"({type(exc).__name__}: {escape_markdown(exc)}). This is not a mark: "
                         "your tutor can see the cause in the autograder's output.", start)
     results.parent.mkdir(parents=True, exist_ok=True)
     partial = results.with_name(".results.json.part")
@@ -129,11 +129,11 @@ def _the_notebook(folder: Path, assignment: str) -> Path:
     if not found:
         raise Submitted(f"No notebook (.ipynb) in your submission: upload your {assignment}.ipynb.")
     if len(found) > 1:
-        names = ", ".join(plain(p.relative_to(folder).as_posix()) for p in found)
+        names = ", ".join(escape_markdown(p.relative_to(folder).as_posix()) for p in found)
         raise Submitted(f"Your submission holds {len(found)} notebooks ({names}): "
                         f"upload only your {assignment}.ipynb.")
     if found[0].is_symlink():  # copied as root, a link could name the autograder's files
-        raise Submitted(f"{plain(found[0].name)} is a symbolic link: upload the notebook itself.")
+        raise Submitted(f"{escape_markdown(found[0].name)} is a symbolic link: upload the notebook itself.")
     return found[0]
 
 
@@ -144,7 +144,7 @@ def _who(root: Path) -> str:
         users = [u for u in meta.get("users", []) if isinstance(u, dict)]
     except (OSError, ValueError, AttributeError):
         return ""
-    return ", ".join(f"{plain(u.get('name', ''))} ({plain(u.get('id', ''))})" for u in users)
+    return ", ".join(f"{escape_markdown(u.get('name', ''))} ({escape_markdown(u.get('id', ''))})" for u in users)
 
 
 def to_results(spec, record, who: str) -> dict:
@@ -158,15 +158,15 @@ def to_results(spec, record, who: str) -> dict:
                       "status": "passed" if c["passed"] else "failed",
                       "output": _check_output(c), "output_format": "md", "tags": [c["question"]],
                       "visibility": "visible" if c["public"] else "after_published"})
-    lines = [f"**{plain(spec.title)}**" + (f" for {who}" if who else ""), "",
+    lines = [f"**{escape_markdown(spec.title)}**" + (f" for {who}" if who else ""), "",
              f"Score: {record['score']:g} / {record['max_score']:g} (status: {record['status']})"]
     if record["reason"]:
-        lines += ["", f"> {plain(record['reason'])}"]
+        lines += ["", f"> {escape_markdown(record['reason'])}"]
     errors = [c for c in record.get("cells", []) if c.get("error")]
     if errors:
-        lines += [""] + [f"- cell {c['index'] + 1} raised {plain(c['error']['message'])}"
-                         for c in errors]
-    lines += ["", "Checks marked after publication use inputs you have not seen."]
+        lines += [""] + [f"- {cell_error(c)}" for c in errors]
+    lines += ["", "Every check was graded on inputs drawn for grading, which you have not seen; "
+                  "run check(...) in your notebook to see values on the published inputs."]
     return {"score": record["score"], "execution_time": round(record["seconds"], 3),
             "output": "\n".join(lines), "output_format": "md", "stdout_visibility": "hidden",
             "extra_data": {"isolation": record["isolation"], "status": record["status"],
@@ -175,11 +175,7 @@ def to_results(spec, record, who: str) -> dict:
 
 
 def _check_output(c) -> str:
-    lines = [plain(c["message"])] if c["message"] else []
-    if c.get("detail"):
-        lines.append(plain(c["detail"]))
-    lines += [f"Looks like **{plain(d['name'])}**. Hint: {plain(d['hint'])}" for d in c["diagnosis"]]
-    return "\n\n".join(lines)
+    return "\n\n".join(check_notes(c))
 
 
 def _failure(message: str, start: float) -> dict:

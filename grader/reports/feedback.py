@@ -58,7 +58,7 @@ def render(spec, record) -> str:
     errors = [c for c in record.get("cells", []) if c.get("error")]
     if errors:
         out += ["", "## Cells that raised an error", ""]
-        out += [f"- {_cell_error(c)}" for c in errors]
+        out += [f"- {cell_error(c)}" for c in errors]
     if record.get("skipped_cells"):
         out += ["", "Cells not run (the graded functions do not need them): " +
                 ", ".join(str(i + 1) for i in record["skipped_cells"]) + "."]
@@ -72,18 +72,23 @@ def _check_lines(c):
     mark = "passed" if c["passed"] else "FAILED"
     err = f", relative error {c['rel_err']:.1e}" if c.get("rel_err") is not None else ""
     lines = [f"- {mark}: {escape_markdown(c['name'])} ({c['points']:g}/{c['max_points']:g}{err})"]
-    if not c["passed"] and c["message"]:
-        lines.append(f"  - {escape_markdown(c['message'])}")
-    if c.get("detail"):
-        lines.append(f"  - {escape_markdown(c['detail'])}")
+    return lines + [f"  - {note}" for note in check_notes(c)]
+
+
+def check_notes(c) -> list:
+    """What a failed check says, as Markdown lines: the kind of failure, then each
+    diagnosis with its hint (read through ``scoring.shown``). Every report that
+    shows a check in Markdown uses these lines."""
+    c = shown(c)
+    lines = [escape_markdown(c["message"])] if not c["passed"] and c["message"] else []
     for d in c["diagnosis"]:
         said = f"Looks like: {escape_markdown(d['name'])}" if d.get("kind", "family") == "family" \
             else escape_markdown(d["name"][:1].upper() + d["name"][1:])
-        lines.append(f"  - {said}. Hint: {escape_markdown(d['hint'])}")
+        lines.append(f"{said}. Hint: {escape_markdown(d['hint'])}")
     return lines
 
 
-def _cell_error(cell) -> str:
+def cell_error(cell) -> str:
     """One cell's error; its fields come from the student's process."""
     e = cell["error"]
     index = cell.get("index")
