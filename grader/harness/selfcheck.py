@@ -103,16 +103,26 @@ def _rows(function, namespace):
             return [(f"{function}: not implemented yet", None, None, [])]
         verdicts = _verdicts(entry, results)
         failed = [v for v in verdicts if not v.passed]
-        runs.append((entry, verdicts, failed, _diagnose(entry, results) if failed else []))
+        runs.append((entry, results, verdicts, failed,
+                     _diagnose(entry, results) if failed else []))
     diagnoses = explain.agree([diagnosis for *_, diagnosis in runs])  # as the grader does
     rows = []
-    for (entry, verdicts, failed, _), diagnosis in zip(runs, diagnoses):
+    for (entry, results, verdicts, failed, _), diagnosis in zip(runs, diagnoses):
         rels = [v.rel_err for v in verdicts if v.rel_err is not None]
         k = next((i for i, v in enumerate(verdicts) if not v.passed), None)
         lines = [] if k is None else _lines(explain.named_message(
             verdicts[k].message, tuple(entry.get("returns", ())), entry["programs"][k]), diagnosis)
+        if k is not None:  # the published inputs: their values may be shown
+            lines.append(f"expected {_short(entry['expected'][k].get('out'))}, "
+                         f"got {_short(results[k].get('out', results[k].get('error')))}")
         rows.append((entry["name"], not failed, max(rels) if rels else None, lines))
     return rows
+
+
+def _short(value, limit: int = 160) -> str:
+    """A value as text, cut at ``limit`` characters."""
+    text = repr(value.tolist() if hasattr(value, "tolist") else value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _note(ms):
