@@ -67,6 +67,7 @@ _RETURNED = [(re.compile(r"result(\[\d+\])*: expected a tuple"), "wrong number o
              (re.compile(r"result(\[\d+\])*: relative error"), "wrong values"),
              (re.compile(r"modified its input"), "modified its inputs in place"),
              (re.compile(r"grad_fn was given"), "gave grad_fn too many rows at once"),
+             (re.compile(r"no call of grad_fn"), "never called grad_fn"),
              (re.compile(r"the reference itself failed"), "the reference failed (a grader fault)"),
              (re.compile(r"not deterministic"), "not deterministic"),
              (re.compile(r"ignores its rng"), "ignores its rng argument"),
@@ -87,7 +88,8 @@ NOT_DEFINED = "the function is not defined"
 #: Failures the harness reports in a case's exc_type that no code raised.
 _NOT_RAISED = {"Missing": NOT_DEFINED, "Timeout": "timed out",
                "Crashed": "the notebook's process ended during this call",
-               "ModifiedInput": "modified its inputs in place"}
+               "ModifiedInput": "modified its inputs in place",
+               "MemoryError": "ran out of memory (the call or its result is too large)"}
 RAISED = "raised an exception"
 #: Every message a failed check can have.
 KINDS = frozenset(

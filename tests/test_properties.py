@@ -212,13 +212,16 @@ import numpy as np
 wire = next(m for name, m in sys.modules.items() if name.endswith("harness.wire"))
 results = {{str(k): {{"ok": True, "out": np.array(v), "grad_rows": [1]}}
            for k, v in {outs!r}.items()}}
-frame = wire.encode({{"event": "results", "check": "forged", "results": results}})
-for fd in map(int, os.listdir("/proc/self/fd")):
-    if fd > 2:
-        try:
-            os.write(fd, frame)
-        except OSError:
-            pass
+# As the protocol wants it: the cells done, then the check's results.
+frames = [wire.encode({{"event": "executed", "cells": [], "output": ""}}),
+          wire.encode({{"event": "results", "check": {check!r}, "results": results}})]
+for frame in frames:
+    for fd in map(int, os.listdir("/proc/self/fd")):
+        if fd > 2:
+            try:
+                os.write(fd, frame)
+            except OSError:
+                pass
 os._exit(0)
 '''
 
@@ -237,8 +240,10 @@ def test_rows_reported_by_the_worker_are_replaced_by_the_sessions_count():
              if prep.check.name == "accumulation: one row at a time")
     outs = {k: want["out"].tolist() for k, want in zip(index[i], prepared[i].expected)}
     with LocalLauncher() as launcher:
-        run = run_submission([FORGE_RESULTS.format(outs=outs)], plan, Limits(timeout=20), launcher)
-    assert set(run.results) == set(index[i]) and run.grad_rows == {}
+        run = run_submission([FORGE_RESULTS.format(outs=outs, check=prepared[i].check.name)], plan,
+                             Limits(timeout=20), launcher)
+    # (the worker then ends; a fresh one is started for the other checks)
+    assert set(index[i]) <= set(run.results) and not any(run.grad_rows.get(k) for k in index[i])
     assert all(run.results[k]["grad_rows"] == [] for k in index[i])
     check = score_run(prepared, run, index)["checks"][i]
-    assert not check["passed"] and check["message"] == "no call of grad_fn was seen"
+    assert not check["passed"] and check["message"] == "never called grad_fn"

@@ -297,7 +297,8 @@ def test_grader_grade_gives_every_forger_a_row(tmp_path, path):
     out = tmp_path / "out"
     argv = [sys.executable, "-m", "grader.cli", "grade", str(folder), "--out", str(out),
             "--assignment", "a7_optimizers", "--jobs", "2", "--isolation", "bwrap",
-            "--memory", "1", "--timeout", "30", "--call-timeout", "5", "--quiet"]
+            "--memory", "1", "--timeout", "30", "--call-timeout", "5", "--quiet",
+            "--run-all"]  # the forging cells define nothing graded
     done = subprocess.run(argv + (["--cold"] if path == "cold" else []), capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -335,7 +336,7 @@ def test_a_student_whose_scoring_or_files_fail_still_gets_a_row(tmp_path, monkey
     monkeypatch.setattr(pipeline, "score_run", score)
     monkeypatch.setattr(pipeline.reports, "write_student", write_student)
     _, records, out = pipeline.grade(folder, tmp_path / "out", assignment="a7_optimizers", jobs=2,
-                                     isolation="process", limits=Limits(timeout=30))
+                                     isolation="process", limits=Limits(timeout=30), run_all=True)
     with open(out / "grades.csv", newline="") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
     assert (rows["correct"]["status"], float(rows["correct"]["score"])) == ("graded", FULL)
