@@ -79,7 +79,7 @@ sys.path.insert(0, {folder!r})"""
 #: autograder runs after the notebook in the same kernel, as nbgrader runs its
 #: test cells.
 GRADE_CELL = """import selfcheck
-selfcheck.check_all()"""
+print(selfcheck.check_all())"""
 
 
 def run_in_kernel(path: Path, graded: bool):

@@ -222,7 +222,7 @@ def test_no_attack_on_unmodified_inputs_beats_the_honest_in_place_update(tmp_pat
     honest = records["in-place"]
     # Lost: the purity check, and both trajectories (each step overwrites the path's last point).
     assert honest["score"] == 32.0
-    assert "modified its input 'theta' in place" in failed(honest)["sgd_update: float32 and pure"]
+    assert "modified its inputs in place" in failed(honest)["sgd_update: float32 and pure"]
     for name in INPUT_ATTACKS:
         record = records[name]
         assert record["status"] == "graded", (name, record["reason"])
@@ -244,4 +244,4 @@ def test_on_kernel_the_grader_counts_the_rows_and_inputs_stay_sealed(tmp_path):
                 kernel=True)
     assert a7["control"]["score"] == 35.0 and a7["in-place"]["score"] == 32.0
     assert a7["patch-call"]["score"] <= 32.0, failed(a7["patch-call"])
-    assert "modified its input 'theta'" in failed(a7["in-place"])["sgd_update: float32 and pure"]
+    assert "modified its inputs in place" in failed(a7["in-place"])["sgd_update: float32 and pure"]
