@@ -225,9 +225,10 @@ def test_no_attack_on_unmodified_inputs_beats_the_honest_in_place_update(tmp_pat
     assert "modified its inputs in place" in failed(honest)["sgd_update: float32 and pure"]
     for name in INPUT_ATTACKS:
         record = records[name]
-        assert record["status"] == "graded", (name, record["reason"])
         assert record["score"] <= honest["score"], (name, failed(record))
-        assert "sgd_update: float32 and pure" in failed(record), name
+        # A forged result the frame validation refuses ends the run as an error.
+        assert record["status"] == "error" or "sgd_update: float32 and pure" in failed(record), \
+            (name, record["reason"])
 
 
 def test_on_kernel_the_grader_counts_the_rows_and_inputs_stay_sealed(tmp_path):

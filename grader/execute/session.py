@@ -201,8 +201,9 @@ def _ended(proc, launcher, limits, run, ctx, current):
         case = _unanswered(run, len(ctx.checks))
         return None if case is None else Death(case, memory)
     if memory:
-        return _fail(run, STATUS_MEMORY, f"{current or 'start-up'} ran out of memory "
-                                         f"(limit {_gib(limits.memory)})")
+        return _fail(run, STATUS_MEMORY, f"{current or 'start-up'} ran out of memory: the "
+                                         "notebook's processes together went over the limit "
+                                         f"({_gib(limits.memory)})")
     return _fail(run, STATUS_CRASHED, f"the notebook's process ended during {current or 'start-up'}"
                                       " (os._exit, a crash or a kill)")
 
