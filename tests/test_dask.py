@@ -14,6 +14,7 @@ import pytest
 
 import assignments
 from grader import errors
+from grader.checks.secret import Secret
 from grader.errors import UsageError
 from grader.execute import cluster as dask_cluster
 from grader.grade import grade
@@ -22,7 +23,8 @@ from nbfactory import CORRECT_A7, notebook, write
 import distributed  # the dask extra, which make test installs: missing, these tests fail
 
 EXAMPLES = Path(assignments.__file__).parent.parent / "examples" / "submissions"
-GRADER = [sys.executable, "-m", "grader.cli", "grade", "--quiet", "--secret", "dask tests"]
+SECRET = "dask tests"  # one draw of the inputs for every run here, so --resume reuses
+GRADER = [sys.executable, "-m", "grader.cli", "grade", "--quiet", "--secret", SECRET]
 
 
 def run(*args):
@@ -155,7 +157,7 @@ def test_a_lost_scheduler_stops_the_run_and_resume_finishes_it(cluster, tmp_path
 
         def run_in_background():
             try:
-                grade(folder, out, scheduler=address)
+                grade(folder, out, scheduler=address, secret=Secret(SECRET.encode()))
             except errors.ClusterLost as exc:
                 outcome["error"] = exc
 
