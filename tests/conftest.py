@@ -1,4 +1,7 @@
 """Fixtures shared by the test modules."""
+import importlib
+import sys
+
 import pytest
 
 import assignments
@@ -12,3 +15,15 @@ def bundles(tmp_path_factory):
     ``{name: .../student}``."""
     root = tmp_path_factory.mktemp("bundles")
     return {name: assign(course.load(name), root / name) / "student" for name in assignments.NAMES}
+
+
+@pytest.fixture
+def selfcheck(monkeypatch, bundles):
+    """``load(name)``: the ``selfcheck`` package of that assignment's bundle, imported
+    as a student's notebook imports it."""
+    def load(name):
+        monkeypatch.syspath_prepend(str(bundles[name]))
+        sys.modules.pop("selfcheck", None)
+        return importlib.import_module("selfcheck")
+    yield load
+    sys.modules.pop("selfcheck", None)

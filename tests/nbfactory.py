@@ -1,5 +1,6 @@
 """Build submission notebooks for tests."""
 import json
+import struct
 from pathlib import Path
 
 import nbformat
@@ -36,21 +37,27 @@ def adamw_update(theta, g, s, r, t, lr=0.001, rho1=0.9, rho2=0.999, delta=1e-8, 
 '''
 
 
-def forged_frame(message: dict) -> str:
-    """Code that writes ``message`` as a protocol frame to every file descriptor
-    above 2 it has open, as a notebook forging the harness's messages would."""
+def forged_bytes(data: bytes) -> str:
+    """Code that writes ``data`` to every file descriptor above 2 it has open, as a
+    notebook forging the harness's messages would."""
     return f'''
-import os, struct
-header = {json.dumps(message).encode()!r}
-body = struct.pack(">Q", len(header)) + header
-frame = b"OGW2" + struct.pack(">Q", len(body)) + body
+import os
+data = {data!r}
 for fd in map(int, os.listdir("/proc/self/fd")):
     if fd > 2:
         try:
-            os.write(fd, frame)
+            os.write(fd, data)
         except OSError:
             pass
 '''
+
+
+def forged_frame(message: dict) -> str:
+    """Code that writes ``message`` as a protocol frame (JSON only) to every file
+    descriptor above 2 it has open."""
+    header = json.dumps(message).encode()
+    body = struct.pack(">Q", len(header)) + header
+    return forged_bytes(b"OGW2" + struct.pack(">Q", len(body)) + body)
 
 
 def notebook(*cells, assignment="a7_optimizers", markdown=()):

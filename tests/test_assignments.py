@@ -2,14 +2,12 @@
 crash, bundles regenerate byte for byte and leak no solution, the
 self-check is fast and names mistakes, and the example class grades as
 its students were written."""
-import csv
 import importlib
 import sys
 import time
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pytest
 
 import assignments
@@ -188,16 +186,6 @@ def test_strip_solutions_keeps_the_signature():
     assert out.startswith("def f(x, y=2):\n    \"\"\"Doc.\"\"\"\n")
     assert 'raise NotImplementedError("f: write your code here")' in out and "x + y" not in out
     assert strip_solutions("lr = 0.1  # SOLUTION") == "lr = ..."
-
-
-@pytest.fixture
-def selfcheck(monkeypatch, bundles):
-    def load(name):
-        monkeypatch.syspath_prepend(str(bundles[name]))
-        sys.modules.pop("selfcheck", None)
-        return importlib.import_module("selfcheck")
-    yield load
-    sys.modules.pop("selfcheck", None)
 
 
 def test_selfcheck_beside_the_master_runs_the_hidden_checks_too(monkeypatch, capsys, tmp_path):

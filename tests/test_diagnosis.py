@@ -1,7 +1,5 @@
 """Diagnosis: failure kinds, localisation, fitted families, the same in grader and self-check."""
-import importlib
 import os
-import sys
 
 import numpy as np
 import pytest
@@ -132,16 +130,6 @@ def test_batches_are_diagnosed_from_their_structure():
         return batches
     results = failed("a6_batching", "minibatch_indices", indices)
     assert results and all("last batch padded" in [d["id"] for d in r.diagnosis] for r in results)
-
-
-@pytest.fixture
-def selfcheck(monkeypatch, bundles):
-    def load(name):
-        monkeypatch.syspath_prepend(str(bundles[name]))
-        sys.modules.pop("selfcheck", None)
-        return importlib.import_module("selfcheck")
-    yield load
-    sys.modules.pop("selfcheck", None)
 
 
 @pytest.mark.parametrize("name,function,impl", [

@@ -9,7 +9,6 @@ the submissions stay byte-identical, nothing is reachable on the network,
 and no process of the run is left afterwards.
 """
 import csv
-import os
 import socket
 import subprocess
 import tempfile

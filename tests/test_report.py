@@ -253,7 +253,6 @@ def test_rebuilding_gives_the_same_pages(report):
 
 def test_feedback_rendered_by_sections_equals_the_whole(tmp_path):
     """The report renders feedback a section at a time (cached); same HTML as at once."""
-    import assignments
     from grader.reports import feedback
     from grader.reports.layout import markdown, markdown_sections
     from nbfactory import CORRECT_A7, notebook, write

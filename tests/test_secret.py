@@ -10,7 +10,6 @@ import stat
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 import assignments
 from grader.checks.expected import prepare
