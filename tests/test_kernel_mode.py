@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 import assignments
+from grader.checks.secret import Secret
 from grader.execute import Limits
 from grader.grade import grade
 
@@ -23,9 +24,10 @@ def test_kernel_and_warm_paths_give_identical_grades(name, tmp_path):
     # Room for a kernel's start on a slow or busy machine: only the endless one may time out.
     limits = Limits(timeout=20)
     # Every cell, so that the endless one runs (tests/test_legit_notebooks.py: slices).
-    _, _, warm = grade(folder, tmp_path / "warm", jobs=2, limits=limits, run_all=True)
+    same = Secret(b"one draw for both paths")
+    _, _, warm = grade(folder, tmp_path / "warm", jobs=2, limits=limits, run_all=True, secret=same)
     _, records, kernel = grade(folder, tmp_path / "kernel", jobs=2, limits=limits, kernel=True,
-                               run_all=True)
+                               run_all=True, secret=same)
     assert all(r["isolation"] == "bubblewrap" for r in records)
     statuses = [(r["student"], r["status"], r.get("reason")) for r in records]
     assert (kernel / "grades.csv").read_text() == (warm / "grades.csv").read_text(), statuses

@@ -4,6 +4,7 @@ import csv
 
 import pytest
 
+from grader.checks.secret import Secret
 from grader.execute import Limits
 from grader.grade import grade
 from nbfactory import CORRECT_A7, notebook, write
@@ -59,7 +60,8 @@ def graded(tmp_path_factory):
     for path, options in {"warm": {}, "cold": {"warm": False}, "kernel": {"kernel": True},
                           "warm, every cell": {"run_all": True}}.items():
         _, records, out = grade(folder, tmp_path_factory.mktemp("out") / "graded", jobs=2,
-                                limits=limits, **options)
+                                limits=limits, secret=Secret(b"one draw for every path"),
+                                **options)
         runs[path] = (_grades(out), {r["student"]: r for r in records})
     return runs
 
