@@ -1,5 +1,8 @@
-"""Development wrong batching functions of Assignment 6, and correct ones in other styles."""
+"""Development wrong batching functions of Assignment 6; the correct ones in other
+styles are those of the tests (``a6_correct``)."""
 import numpy as np
+
+from .a6_correct import ALTERNATIVES
 
 
 def _sizes(batch=lambda d: d, sgd=lambda d: 1, ok=lambda d, b: 1 < b < d):
@@ -238,72 +241,4 @@ WRONG = [
 ]
 
 
-# Correct, written differently from the reference (as in tests/test_a6_checks.py).
-def batch_size_for(mode, d, b=None):
-    if mode == "minibatch" and (b is None or b <= 1 or b >= d):
-        raise ValueError("need 1 < b < d")
-    sizes = {"batch": d, "sgd": 1, "minibatch": b}
-    if mode not in sizes:
-        raise ValueError(mode)
-    return sizes[mode]
-
-
-def minibatch_indices(d, batch_size, rng=None, shuffle=True, drop_last=False):
-    rng = np.random.default_rng() if rng is None else rng
-    order = rng.permutation(d) if shuffle else np.arange(d)
-    pieces = np.array_split(order, range(batch_size, d, batch_size))
-    return [p for p in pieces if len(p) == batch_size or not drop_last]
-
-
-def minibatch_indices_loop(d, batch_size, rng=None, shuffle=True, drop_last=False):
-    order = np.arange(d)
-    if shuffle:
-        (rng or np.random.default_rng()).shuffle(order)
-    return [order[i:i + batch_size].copy() for i in range(0, d, batch_size)
-            if i + batch_size <= d or not drop_last]
-
-
-def accumulated_gradient(grad_fn, theta, X, y, micro_batch_size):
-    grads, sizes = [], []
-    for i in range(0, len(X), micro_batch_size):
-        grads.append(grad_fn(theta, X[i:i + micro_batch_size], y[i:i + micro_batch_size]))
-        sizes.append(len(X[i:i + micro_batch_size]))
-    return np.average(np.stack(grads), axis=0, weights=sizes)
-
-
-def accumulated_gradient_running(grad_fn, theta, X, y, micro_batch_size):
-    mean, seen = np.zeros_like(np.asarray(theta, dtype=float)), 0
-    for i in range(0, len(X), micro_batch_size):
-        Xc, yc = X[i:i + micro_batch_size], y[i:i + micro_batch_size]
-        seen += len(Xc)
-        mean = mean + len(Xc) / seen * (grad_fn(theta, Xc, yc) - mean)
-    return mean
-
-
-def train_epoch(grad_fn, theta, X, y, batches, lr, micro_batch_size=None):
-    theta = np.asarray(theta, dtype=float)
-    for idx in batches:
-        m = micro_batch_size or len(idx)
-        chunks = np.array_split(idx, range(m, len(idx), m))
-        g = sum(len(c) * grad_fn(theta, X[c], y[c]) for c in chunks) / len(idx)
-        theta = theta - lr * g
-    return theta
-
-
-def train_epoch_copy(grad_fn, theta, X, y, batches, lr, micro_batch_size=None):
-    theta = np.array(theta, dtype=float)
-    for idx in batches:
-        step = len(idx) if micro_batch_size is None else micro_batch_size
-        total = np.zeros_like(theta)
-        for start in range(0, len(idx), step):
-            rows = idx[start:start + step]
-            total += len(rows) * grad_fn(theta, X[rows], y[rows])
-        theta -= lr * total / len(idx)
-    return theta
-
-
-CORRECT = [("batch_size_for", batch_size_for), ("minibatch_indices", minibatch_indices),
-           ("minibatch_indices", minibatch_indices_loop),
-           ("accumulated_gradient", accumulated_gradient),
-           ("accumulated_gradient", accumulated_gradient_running),
-           ("train_epoch", train_epoch), ("train_epoch", train_epoch_copy)]
+CORRECT = [(name, impl) for name, impls in ALTERNATIVES.items() for impl in impls]

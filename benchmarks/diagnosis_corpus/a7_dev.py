@@ -1,6 +1,8 @@
 """Development wrong update rules of Assignment 7, and correct ones in other styles."""
 import numpy as np
 
+from .a7_correct import STYLE
+
 
 def _adam(theta, g, s, r, t, lr, rho1, rho2, delta, one_minus1=True, t_shift=0, reset=False,
           correct=(True, True), hats=False, swap=False, lr_power=1, sign=1):
@@ -201,43 +203,4 @@ WRONG = [
 ]
 
 
-# Correct, written differently from the reference (as in tests/test_a7_checks.py).
-def sgd_update(theta, g, lr):
-    out = np.array(theta, copy=True)
-    out -= g * lr
-    return out
-
-
-def momentum_update(theta, g, v, lr, alpha):
-    v = v * alpha
-    v -= lr * g
-    return theta + v, v
-
-
-def nesterov_update(theta, grad_fn, v, lr, alpha):
-    v_new = alpha * v - lr * grad_fn(theta + alpha * v)
-    return theta + v_new, v_new
-
-
-def adagrad_update(theta, g, r, lr, delta=1e-7):
-    r = r + g ** 2
-    return theta - lr * g / (delta + np.sqrt(r)), r
-
-
-def rmsprop_update(theta, g, r, lr, rho=0.9, delta=1e-6):
-    r = rho * r + (1 - rho) * g ** 2
-    return theta - (lr / (np.sqrt(r) + delta)) * g, r
-
-
-def adam_update(theta, g, s, r, t, lr=0.001, rho1=0.9, rho2=0.999, delta=1e-8):
-    s = rho1 * s + (1 - rho1) * g
-    r = rho2 * r + (1 - rho2) * (g * g)
-    return theta - (lr / (delta + np.sqrt(r / (1 - rho2 ** t)))) * (s / (1 - rho1 ** t)), s, r
-
-
-def adamw_update(theta, g, s, r, t, lr=0.001, rho1=0.9, rho2=0.999, delta=1e-8, weight_decay=0.01):
-    return adam_update(theta * (1 - lr * weight_decay), g, s, r, t, lr, rho1, rho2, delta)
-
-
-CORRECT = [(f.__name__, f) for f in (sgd_update, momentum_update, nesterov_update, adagrad_update,
-                                     rmsprop_update, adam_update, adamw_update)]
+CORRECT = list(STYLE.items())
