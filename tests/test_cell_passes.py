@@ -9,7 +9,7 @@ import pytest
 from IPython.core.async_helpers import _should_be_async
 from IPython.core.inputtransformer2 import TransformerManager
 
-from grader.harness import worker
+from grader.harness import cells as cell_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted([*ROOT.glob("examples/submissions/*/*.ipynb"), *ROOT.glob("tutorials/*.ipynb"),
@@ -42,7 +42,7 @@ def shell():
         autoawait=True, input_transformer_manager=TransformerManager(),
         should_run_async=lambda raw, *, transformed_cell=None, preprocessing_exc_tuple=None:
             _should_be_async(transformed_cell))
-    worker._skip_needless_passes(fake)
+    cell_runner._skip_needless_passes(fake)
     return fake
 
 
@@ -66,7 +66,7 @@ def test_every_cell_is_transformed_as_ipython_does(shell):
 
 
 def test_the_passes_are_skipped_for_plain_python():
-    plain = [c for c in cells() if not worker.MAY_TRANSFORM.search(c)]
+    plain = [c for c in cells() if not cell_runner.MAY_TRANSFORM.search(c)]
     assert len(plain) > 100  # most cells take the short path
-    assert not any(worker.MAY_TRANSFORM.search(c) for c in
+    assert not any(cell_runner.MAY_TRANSFORM.search(c) for c in
                    ["import numpy as np\n", "def f(x):\n    return x % 2 != 0\n"])

@@ -207,7 +207,7 @@ class BwrapLauncher(Launcher):
         self.root = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         shutil.copytree(HARNESS, self.root / "harness",
                         ignore=shutil.ignore_patterns("__pycache__", "selfcheck.py"))
-        if (fonts := matplotlib_font_cache()) is not None:  # see harness.worker._seed_font_cache
+        if (fonts := matplotlib_font_cache()) is not None:  # see harness.cells._seed_font_cache
             (self.root / "mpl").mkdir()
             shutil.copy(fonts, self.root / "mpl" / fonts.name)
         os.chmod(self.root, 0o755)

@@ -21,14 +21,15 @@ import threading
 import time
 
 from . import programs, wire, worker
+from .cells import out_of_memory
 
 SETUP = """
 import sys as _g_sys
 _g_sys.path.insert(0, {path!r})
-from harness import worker as _g_worker, kernel_worker as _g_kernel
-_g_worker._neutralise(get_ipython())
+from harness import cells as _g_cells, kernel_worker as _g_kernel
+_g_cells.neutralise(get_ipython())
 _g_kernel.attach({sealed!r})
-del _g_sys, _g_worker, _g_kernel
+del _g_sys, _g_cells, _g_kernel
 """
 RUN = """
 from harness import kernel_worker as _g_kernel
@@ -100,7 +101,7 @@ def main() -> None:
                 client.execute_cell(cell, position)
                 error = next((o for o in cell.outputs if o.output_type == "error"), None)
                 if error is not None and error.ename == "MemoryError":
-                    worker._out_of_memory(send, f"cell {index + 1}")
+                    out_of_memory(send, f"cell {index + 1}")
                 cells.append({"index": index, "error": _describe(error, cell.source)})
             send({"event": "executed", "cells": cells, "output_bytes": 0, "output": ""})
             limit = job.get("result_limit", worker.FRAME_LIMIT)

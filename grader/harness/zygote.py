@@ -31,7 +31,7 @@ import socket
 import sys
 import tempfile
 
-from . import programs, wire, worker
+from . import cells, programs, wire, worker
 
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
 CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWNS = 0x08000000, 0x10000000, 0x00020000
@@ -43,7 +43,7 @@ def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     user = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] else None
     _silence()
-    worker.warm()
+    cells.warm()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     # Keep the collector off the warm objects, so that children do not copy
