@@ -10,10 +10,16 @@ shape works (0-d, vector, matrix); theta, g and the state must share a shape.
 Results have theta's floating dtype (float32 in, float32 out). State starts at
 zeros (``np.zeros_like(theta)``). Bad hyperparameters raise ``ValueError`` (or
 ``TypeError``) naming the argument.
+
+``RULES`` declares, once, how each rule is called (``Rule``): the training
+loop, the grading of Assignment 7 and the harness's trajectories read it.
 """
 from __future__ import annotations
 
-from typing import Callable
+import inspect
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -21,7 +27,7 @@ from reference._checks import (as_array, non_negative, positive, same_shape,
                                step_count, unit_interval)
 
 __all__ = ["sgd_update", "momentum_update", "nesterov_update", "adagrad_update",
-           "rmsprop_update", "adam_update", "adamw_update", "RULES"]
+           "rmsprop_update", "adam_update", "adamw_update", "Rule", "RULES"]
 
 
 def _like(theta: np.ndarray, *arrays: np.ndarray):
@@ -214,13 +220,72 @@ def adamw_update(theta, g, s, r, t, lr=0.001, rho1=0.9, rho2=0.999, delta=1e-8,
     return adam_update(decayed, g, s, r, t, lr=lr, rho1=rho1, rho2=rho2, delta=delta)
 
 
-#: The rules by name, with the names of their state arrays, in course order.
-RULES = {
-    "sgd_update": (sgd_update, ()),
-    "momentum_update": (momentum_update, ("v",)),
-    "nesterov_update": (nesterov_update, ("v",)),
-    "adagrad_update": (adagrad_update, ("r",)),
-    "rmsprop_update": (rmsprop_update, ("r",)),
-    "adam_update": (adam_update, ("s", "r")),
-    "adamw_update": (adamw_update, ("s", "r")),
-}
+_NOT_HYPER = frozenset({"theta", "g", "grad_fn", "t"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How an update rule is called: the one declaration every caller reads.
+
+    A rule is called as ``fn(theta, g, *state, [t], **hyper)`` and returns
+    ``theta_new`` alone when it has no state, else ``(theta_new, *state_new)``
+    in the order of ``state``.
+
+    fn: the update function; its ``__name__`` is the rule's name.
+    state: names of the state arrays, as fn takes and returns them (each
+        starts at zeros shaped like theta).
+    takes_t: fn takes the 1-based step count after the state.
+    takes_grad_fn: fn takes, in place of the gradient ``g``, a function
+        returning the gradient at any point (Nesterov's look-ahead).
+
+    ``hyper`` and ``defaults`` (the hyperparameters after those, and the
+    defaults among them) are read from fn's signature, which must agree with
+    the declaration: a rule that does not is refused when declared.
+    """
+    fn: Callable
+    state: tuple[str, ...] = ()
+    takes_t: bool = False
+    takes_grad_fn: bool = False
+    hyper: tuple[str, ...] = field(init=False)
+    defaults: Mapping[str, float] = field(init=False, compare=False)
+
+    def __post_init__(self):
+        params = list(inspect.signature(self.fn).parameters.values())
+        leading = ("theta", "grad_fn" if self.takes_grad_fn else "g", *self.state,
+                   *(("t",) if self.takes_t else ()))
+        names = tuple(p.name for p in params[:len(leading)])
+        if names != leading or any(p.default is not p.empty for p in params[:len(leading)]):
+            raise TypeError(f"{self.name} must take ({', '.join(leading)}, ...) "
+                            f"without defaults, as declared; it takes ({', '.join(names)}, ...)")
+        rest = params[len(leading):]
+        if any(p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) for p in rest):
+            raise TypeError(f"{self.name}: hyperparameters must be named parameters")
+        if misplaced := [p.name for p in rest if p.name in _NOT_HYPER]:
+            raise TypeError(f"{self.name} takes {', '.join(misplaced)} among its "
+                            "hyperparameters: declare takes_t or takes_grad_fn")
+        object.__setattr__(self, "hyper", tuple(p.name for p in rest))
+        object.__setattr__(self, "defaults", MappingProxyType(
+            {p.name: p.default for p in rest if p.default is not p.empty}))
+
+    @property
+    def name(self) -> str:
+        return self.fn.__name__
+
+    def shape(self) -> dict:
+        """How to call the rule, as plain data for a process that cannot import
+        this module (the sandboxed harness): {"state": (...), "takes_t": bool,
+        "takes_grad_fn": bool}."""
+        return {"state": self.state, "takes_t": self.takes_t,
+                "takes_grad_fn": self.takes_grad_fn}
+
+
+#: The rules by name, in course order.
+RULES: dict[str, Rule] = {rule.name: rule for rule in (
+    Rule(sgd_update),
+    Rule(momentum_update, state=("v",)),
+    Rule(nesterov_update, state=("v",), takes_grad_fn=True),
+    Rule(adagrad_update, state=("r",)),
+    Rule(rmsprop_update, state=("r",)),
+    Rule(adam_update, state=("s", "r"), takes_t=True),
+    Rule(adamw_update, state=("s", "r"), takes_t=True),
+)}

@@ -16,17 +16,17 @@ from typing import Callable
 import numpy as np
 
 from reference.batching import accumulated_gradient, batch_size_for, minibatch_indices
-from reference.optimizers import RULES
+from reference.optimizers import RULES, Rule
 from reference.problems import Problem
 
 __all__ = ["History", "init_state", "step", "train", "descend"]
 
 
 def init_state(rule: str, theta) -> dict:
-    """Zero state for ``rule``: {"v": ...}, {"r": ...}, {"s": ..., "r": ...} or {}."""
-    _, names = _rule(rule)
-    state = {name: np.zeros_like(np.asarray(theta, dtype=float)) for name in names}
-    if rule in ("adam_update", "adamw_update"):
+    """Zero state for ``rule``: its state arrays by name, and "t": 0 if it takes t."""
+    declared = _rule(rule)
+    state = {name: np.zeros_like(np.asarray(theta, dtype=float)) for name in declared.state}
+    if declared.takes_t:
         state["t"] = 0
     return state
 
@@ -35,24 +35,22 @@ def step(rule: str, theta, grad_at: Callable, state: dict, **hyper):
     """One update of ``rule``: returns (theta_new, state_new).
 
     ``grad_at(point)`` gives the gradient of the current mini-batch at a
-    point; Nesterov calls it at its look-ahead point, the others at theta.
+    point: a rule that takes grad_fn (Nesterov) is given it to call at its
+    look-ahead point, the others the gradient at theta.
     """
-    fn, names = _rule(rule)
-    if rule == "nesterov_update":
-        theta, v = fn(theta, grad_at, state["v"], **hyper)
-        return theta, {"v": v}
-    g = grad_at(theta)
-    if rule in ("adam_update", "adamw_update"):
-        t = state["t"] + 1
-        theta, s, r = fn(theta, g, state["s"], state["r"], t, **hyper)
-        return theta, {"s": s, "r": r, "t": t}
-    out = fn(theta, g, *(state[n] for n in names), **hyper)
-    if not names:
-        return out, {}
-    return out[0], dict(zip(names, out[1:]))
+    declared = _rule(rule)
+    first = grad_at if declared.takes_grad_fn else grad_at(theta)
+    t = state["t"] + 1 if declared.takes_t else None
+    args = [state[name] for name in declared.state] + ([t] if declared.takes_t else [])
+    out = declared.fn(theta, first, *args, **hyper)
+    theta, *arrays = out if declared.state else (out,)
+    new = dict(zip(declared.state, arrays))
+    if declared.takes_t:
+        new["t"] = t
+    return theta, new
 
 
-def _rule(rule: str):
+def _rule(rule: str) -> Rule:
     if rule not in RULES:
         raise ValueError(f"rule must be one of {sorted(RULES)}, got {rule!r}")
     return RULES[rule]

@@ -82,13 +82,13 @@ def test_adamw_decays_theta_before_the_adam_step():
 
 def call(name, theta, g, dtype=None, **over):
     """Call rule ``name`` with zero state and small hyperparameters."""
-    state = {n: np.zeros_like(theta) + 0.1 for n in opt.RULES[name][1]}
+    state = {n: np.zeros_like(theta) + 0.1 for n in opt.RULES[name].state}
     hyper = {"sgd_update": dict(lr=0.1), "momentum_update": dict(lr=0.1, alpha=0.9),
              "nesterov_update": dict(lr=0.1, alpha=0.9), "adagrad_update": dict(lr=0.1),
              "rmsprop_update": dict(lr=0.1), "adam_update": dict(t=2, lr=0.1),
              "adamw_update": dict(t=2, lr=0.1)}[name]
     hyper.update(over)
-    fn = opt.RULES[name][0]
+    fn = opt.RULES[name].fn
     if name == "nesterov_update":
         return fn(theta, lambda p: g, state["v"], **hyper)
     return fn(theta, g, *state.values(), **hyper)
@@ -119,9 +119,9 @@ def test_float32_in_float32_out(name):
 def test_inputs_are_never_modified(name):
     rng = np.random.default_rng(1)
     theta, g = rng.standard_normal((2, 2)), rng.standard_normal((2, 2))
-    state = [np.full((2, 2), 0.3) for _ in opt.RULES[name][1]]
+    state = [np.full((2, 2), 0.3) for _ in opt.RULES[name].state]
     copies = [a.copy() for a in (theta, g, *state)]
-    fn = opt.RULES[name][0]
+    fn = opt.RULES[name].fn
     hyper = dict(lr=0.1)
     if name in ("momentum_update", "nesterov_update"):
         hyper["alpha"] = 0.9
@@ -143,7 +143,7 @@ BAD_HYPER = [
 
 
 def _takes(name, arg):
-    code = opt.RULES[name][0].__code__
+    code = opt.RULES[name].fn.__code__
     return arg in code.co_varnames[:code.co_argcount]
 
 

@@ -12,54 +12,52 @@ import numpy as np
 from .mistakes import MISTAKES
 from grader.checks import (Assignment, Check, Question, Written, allclose, call, objective,
                            trajectory)
-from reference import optimizers as ref
+from reference.optimizers import RULES
+from reference.problems import BOWL_CURVATURE
 
-# name: (state names, takes t, takes grad_fn, hyperparameters for trajectories)
-RULES = {
-    "sgd_update": ((), False, False, {"lr": 0.08}),
-    "momentum_update": (("v",), False, False, {"lr": 0.02, "alpha": 0.9}),
-    "nesterov_update": (("v",), False, True, {"lr": 0.02, "alpha": 0.9}),
-    "adagrad_update": (("r",), False, False, {"lr": 0.3}),
-    "rmsprop_update": (("r",), False, False, {"lr": 0.01, "rho": 0.9}),
-    "adam_update": (("s", "r"), True, False, {"lr": 0.05}),
-    "adamw_update": (("s", "r"), True, False, {"lr": 0.05, "weight_decay": 0.1}),
+# Hyperparameters of every trajectory, on the bowl and on the hidden quadratics.
+TRAJECTORY_HYPER = {
+    "sgd_update": {"lr": 0.08},
+    "momentum_update": {"lr": 0.02, "alpha": 0.9},
+    "nesterov_update": {"lr": 0.02, "alpha": 0.9},
+    "adagrad_update": {"lr": 0.3},
+    "rmsprop_update": {"lr": 0.01, "rho": 0.9},
+    "adam_update": {"lr": 0.05},
+    "adamw_update": {"lr": 0.05, "weight_decay": 0.1},
 }
-BOWL = np.array([0.2, 10.0])   # reference.problems.BOWL_CURVATURE: flat and steep
+# Where each hyperparameter is drawn from in single steps; the others (delta) keep
+# their defaults unless a case sets them.
+RANGES = {"lr": (0.01, 0.5), "alpha": (0.5, 0.95), "rho": (0.8, 0.99), "rho1": (0.8, 0.95),
+          "rho2": (0.99, 0.9999), "weight_decay": (0.01, 0.2)}
 STEP = allclose(rtol=1e-6, atol=1e-12)
 PATH = allclose(rtol=1e-6, atol=1e-9)
 
 
 def _hyper(name, rng, delta=None):
     """Random valid hyperparameters for a rule; delta overridable for edge cases."""
-    h = {"lr": float(rng.uniform(0.01, 0.5))}
-    if name in ("momentum_update", "nesterov_update"):
-        h["alpha"] = float(rng.uniform(0.5, 0.95))
-    if name == "rmsprop_update":
-        h["rho"] = float(rng.uniform(0.8, 0.99))
-    if name.startswith("adam"):
-        h["rho1"], h["rho2"] = float(rng.uniform(0.8, 0.95)), float(rng.uniform(0.99, 0.9999))
-    if name == "adamw_update":
-        h["weight_decay"] = float(rng.uniform(0.01, 0.2))
-    if delta is not None and name not in ("sgd_update", "momentum_update", "nesterov_update"):
+    hyper = RULES[name].hyper
+    h = {k: float(rng.uniform(*RANGES[k])) for k in hyper if k in RANGES}
+    if delta is not None and "delta" in hyper:
         h["delta"] = delta
     return h
 
 
 def _step(name, rng, shape, g_scale=1.0, delta=None, t=None, zero_state=False, dtype=float):
-    states, with_t, grad_fn, _ = RULES[name]
+    rule = RULES[name]
     theta = rng.standard_normal(shape).astype(dtype)
     state = []
-    for s in states:
+    for s in rule.state:
         value = np.zeros(shape) if zero_state else rng.standard_normal(shape) * 0.1
+        # r accumulates squares: a negative one is not a state the rule can reach.
         state.append((value ** 2 if s == "r" else value).astype(dtype))
     hyper = _hyper(name, rng, delta)
-    if grad_fn:
+    if rule.takes_grad_fn:
         n = int(np.prod(shape))
         A = _spd(rng, n) * g_scale
         return call(name, theta, objective("quadratic", A=A, b=rng.standard_normal(n) * g_scale),
                     *state, **hyper)
     g = (rng.standard_normal(shape) * g_scale).astype(dtype)
-    extra = [int(t if t is not None else rng.integers(1, 30))] if with_t else []
+    extra = [int(t if t is not None else rng.integers(1, 30))] if rule.takes_t else []
     return call(name, theta, g, *state, *extra, **hyper)
 
 
@@ -70,10 +68,8 @@ def _spd(rng, n, low=0.1, high=10.0):
 
 
 def _path(name, theta0, A, b, steps=60):
-    states, with_t, grad_fn, hyper = RULES[name]
-    zeros = {s: np.zeros_like(theta0) for s in states}
-    return trajectory(name, theta0, {"kind": "quadratic", "A": A, "b": b}, steps, zeros,
-                      hyper, pass_grad_fn=grad_fn, with_t=with_t)
+    return trajectory(name, theta0, {"kind": "quadratic", "A": A, "b": b}, steps, RULES[name],
+                      TRAJECTORY_HYPER[name])
 
 
 def public_steps(name):
@@ -83,8 +79,8 @@ def public_steps(name):
 
 def public_path(name):
     """From a start on the lecture's side of the bowl, near (-4, 1)."""
-    return lambda rng: [_path(name, rng.uniform((-5.0, -1.5), (-3.0, 1.5)), np.diag(BOWL),
-                              np.zeros(2))]
+    return lambda rng: [_path(name, rng.uniform((-5.0, -1.5), (-3.0, 1.5)),
+                              np.diag(BOWL_CURVATURE), np.zeros(2))]
 
 
 def hidden_steps(name):
@@ -132,9 +128,9 @@ ASSIGNMENT = Assignment(
     title="Assignment 7: Optimizers",
     questions=tuple(Question(name.removesuffix("_update"), TITLES[name], checks_for(name),
                              bonus=name == "adamw_update") for name in RULES),
-    reference={name: ref.RULES[name][0] for name in RULES},
+    reference={name: rule.fn for name, rule in RULES.items()},
     mistakes=MISTAKES,
     written=(Written("pseudocode", "Pseudocode for the six rules", 5),),
     functions=tuple(RULES),
-    returns={name: ("theta",) + states for name, (states, *_) in RULES.items()},
+    returns={name: ("theta",) + rule.state for name, rule in RULES.items()},
 )

@@ -114,11 +114,16 @@ def call(fn: str, *args, repeat: int = 1, **kwargs) -> dict:
     return program
 
 
-def trajectory(fn: str, theta0, objective_spec: dict, steps: int, state: dict | None = None,
-               hyper: dict | None = None, pass_grad_fn: bool = False, with_t: bool = False):
+def trajectory(fn: str, theta0, objective_spec: dict, steps: int, rule, hyper: dict | None = None):
+    """``steps`` updates of ``fn`` from ``theta0``, called as ``rule`` says: a declaration
+    with ``shape()`` (``reference.optimizers.Rule``) or that shape as a dict."""
+    shape = rule.shape() if hasattr(rule, "shape") else rule
+    plain = {"state": list(shape["state"]), "takes_t": bool(shape["takes_t"]),
+             "takes_grad_fn": bool(shape["takes_grad_fn"])}
+    if not all(isinstance(name, str) for name in plain["state"]):
+        raise TypeError(f"a rule's state is a sequence of names, got {shape['state']!r}")
     return {"op": "trajectory", "fn": fn, "theta0": np.asarray(theta0), "objective": objective_spec,
-            "state": state or {}, "hyper": hyper or {}, "steps": steps,
-            "pass_grad_fn": pass_grad_fn, "with_t": with_t}
+            "rule": plain, "hyper": hyper or {}, "steps": steps}
 
 
 def rng(seed: int) -> dict:

@@ -17,10 +17,13 @@ Programs:
         "rng_probe" holds the outputs for the same {"$rng"} seed twice under one
         global numpy state, once under another, and for the next seed.
     {"op": "trajectory", "fn": name, "theta0": array, "objective": {...},
-     "state": {"v": array, ...}, "pass_grad_fn": bool, "with_t": bool,
+     "rule": {"state": [names], "takes_t": bool, "takes_grad_fn": bool},
      "hyper": {...}, "steps": n}
-        runs fn as an optimiser for n steps, its own state passed back in;
-        "out" is the path of theta, shape (n + 1, *theta0.shape).
+        runs fn as an optimiser for n steps, called as the update rule's
+        declaration says (``reference.optimizers.Rule``, sent as plain data):
+        fn(theta, g or the gradient function, *state, [t], **hyper), its
+        state starting at zeros and its own state passed back in; "out" is
+        the path of theta, shape (n + 1, *theta0.shape).
 
 Special argument values: {"$rng": seed} is a numpy Generator,
 {"$objective": {...}} a gradient function (see ``objective``). An objective
@@ -126,15 +129,14 @@ def _parameter_names(fn) -> list:
 
 
 def _trajectory(fn, program, remote=None):
-    grad = objective(program["objective"])
+    grad, rule = objective(program["objective"]), program["rule"]
     theta = np.array(program["theta0"])
-    state = [np.array(s) for s in program.get("state", {}).values()]
+    state = [np.zeros_like(theta) for _ in rule["state"]]
     hyper, shape = program.get("hyper", {}), theta.shape
-    pass_grad_fn, with_t = program.get("pass_grad_fn"), program.get("with_t")
     path = [theta]
     for t in range(1, program["steps"] + 1):
-        first = grad if pass_grad_fn else grad(theta)
-        out = fn(theta, first, *state, t, **hyper) if with_t else fn(theta, first, *state, **hyper)
+        first = grad if rule["takes_grad_fn"] else grad(theta)
+        out = fn(theta, first, *state, *([t] if rule["takes_t"] else []), **hyper)
         if state:
             if not isinstance(out, (tuple, list)) or len(out) != 1 + len(state):
                 raise TypeError(f"step {t}: expected a tuple of {1 + len(state)} arrays, "
