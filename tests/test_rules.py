@@ -203,3 +203,10 @@ def test_a7_grades_every_rule_as_declared():
             assert required <= set(hyper) <= set(rule.hyper), (check.name, hyper)
             if program["op"] == "trajectory":
                 assert program["rule"] == {**rule.shape(), "state": list(rule.state)}
+
+
+def test_a7_mistakes_take_the_parameters_their_rule_declares():
+    """The trajectory program calls a mistake as it calls the reference."""
+    for mistake in assignments.load("a7_optimizers").mistakes:
+        assert list(inspect.signature(mistake.impl).parameters) == \
+            list(inspect.signature(opt.RULES[mistake.function].fn).parameters), mistake.name

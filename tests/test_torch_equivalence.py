@@ -3,8 +3,10 @@
 torch is an independent implementation of the same rules, so agreement to ~1e-10 over 60
 steps of two objectives (an ill-conditioned quadratic with a (2, 3) parameter, and logistic
 regression) catches wrong bias corrections, misplaced deltas, swapped decay rates and the
-like. The recording comes from scripts/make_torch_oracle.py (run in a throwaway venv); this
-test needs numpy only and loads tests/data/torch_trajectories.npz with allow_pickle=False.
+like. The reference runs through ``reference.training.step``, so each rule's declaration
+(its state, t, grad_fn) is checked with it. The recording comes from
+scripts/make_torch_oracle.py (run in a throwaway venv); this test needs numpy only and loads
+tests/data/torch_trajectories.npz with allow_pickle=False.
 
 How torch's conventions map onto the course's (Goodfellow et al., ch. 8):
   * SGD momentum: torch keeps a buffer b <- alpha*b + g and steps theta -= lr*b, the course
@@ -23,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reference import optimizers as opt
+from reference.training import init_state, step
 
 DATA = Path(__file__).parent / "data" / "torch_trajectories.npz"
 OBJECTIVES = ("quad", "logreg")
@@ -50,25 +52,14 @@ def gradient(obj, arrays):
 
 
 def replay(name, hp, theta0, grad, steps):
-    """Run the reference from theta0; return each quantity's trajectory, (steps+1, *shape)."""
-    theta, zeros = theta0.copy(), np.zeros_like(theta0)
-    v, s, r = zeros, zeros, zeros
-    rows = [(theta, v, s, r)]
-    for t in range(1, steps + 1):
-        if name == "sgd":
-            theta = opt.sgd_update(theta, grad(theta), **hp)
-        elif name == "momentum":
-            theta, v = opt.momentum_update(theta, grad(theta), v, **hp)
-        elif name == "nesterov":
-            theta, v = opt.nesterov_update(theta, grad, v, **hp)
-        elif name.startswith("adagrad"):
-            theta, r = opt.adagrad_update(theta, grad(theta), r, **hp)
-        elif name == "rmsprop":
-            theta, r = opt.rmsprop_update(theta, grad(theta), r, **hp)
-        else:
-            update = opt.adamw_update if name == "adamw" else opt.adam_update
-            theta, s, r = update(theta, grad(theta), s, r, t, **hp)
-        rows.append((theta, v, s, r))
+    """Run the reference's ``step`` from theta0; return each quantity's trajectory,
+    (steps+1, *shape), zeros for a state the rule does not keep."""
+    rule = "adagrad_update" if name.startswith("adagrad") else f"{name}_update"
+    theta, state, zeros = theta0.copy(), init_state(rule, theta0), np.zeros_like(theta0)
+    rows = [(theta, *(state.get(n, zeros) for n in "vsr"))]
+    for _ in range(steps):
+        theta, state = step(rule, theta, grad, state, **hp)
+        rows.append((theta, *(state.get(n, zeros) for n in "vsr")))
     return dict(zip(("theta", "v", "s", "r"), (np.stack(c) for c in zip(*rows))))
 
 
