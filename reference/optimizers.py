@@ -262,7 +262,7 @@ class Rule:
             raise TypeError(f"{self.name}: hyperparameters must be named parameters")
         if misplaced := [p.name for p in rest if p.name in _NOT_HYPER]:
             raise TypeError(f"{self.name} takes {', '.join(misplaced)} among its "
-                            "hyperparameters: declare takes_t or takes_grad_fn")
+                            "hyperparameters: its state, takes_t or takes_grad_fn is undeclared")
         object.__setattr__(self, "hyper", tuple(p.name for p in rest))
         object.__setattr__(self, "defaults", MappingProxyType(
             {p.name: p.default for p in rest if p.default is not p.empty}))
