@@ -40,7 +40,7 @@ def grade(name: str, function: str, impl) -> list:
         _PREPARED[name] = prepare(assignments.load(name))
     spec = assignments.load(name)
     namespace = dict(spec.reference, **{function: impl})
-    results = [judge_check(p, [programs.run(x, namespace) for x in p.programs])
+    results = [judge_check(p, [programs.run(x, namespace, own=p.extension) for x in p.programs])
                for p in _PREPARED[name] if p.check.function == function]
     agree_per_function(results)  # as grader.scoring.score_run does
     return results

@@ -2,7 +2,8 @@
 
 The bundle, written into ``OUT/student/`` (default ``OUT``: ``dist/`` in the
 assignment's folder): the template notebook (``grader.master``), the
-``selfcheck`` package with the public checks' preview data, the files the
+``selfcheck`` package with the public checks' preview data (and the
+assignment's own comparators and objectives, its ``harness.py``), the files the
 assignment ships, and ``requirements.txt``. Generation is deterministic:
 regenerating reproduces the bundle byte for byte.
 
@@ -31,7 +32,8 @@ from grader.checks.expected import prepare
 from grader.harness import wire
 
 HARNESS = Path(__file__).parent / "harness"
-SHIPPED = ("programs.py", "compare.py", "wire.py")
+SHIPPED = ("programs.py", "compare.py", "extension.py", "wire.py")
+OWN = "assignment.py"  # the assignment's harness.py, in the package
 EXPLAIN = Path(__file__).parent / "diagnosis" / "explain.py"  # the diagnosis, shared
 REQUIREMENTS = "numpy>=1.24\nmatplotlib>=3.6\njupyter\n"
 
@@ -50,7 +52,8 @@ def assign(spec, out: Path | None = None, otter_secret=None) -> Path:
     student = out / "student"
     _fresh(student)
     nbformat.write(template, student / f"{spec.id}.ipynb")
-    write_selfcheck(student / "selfcheck", "public.bin", checks_data(spec))
+    write_selfcheck(student / "selfcheck", "public.bin", checks_data(spec),
+                    spec.extension.source)
     (student / "requirements.txt").write_text(REQUIREMENTS)
     _ship(spec, student)
     if otter_secret is not None:
@@ -58,7 +61,8 @@ def assign(spec, out: Path | None = None, otter_secret=None) -> Path:
         _fresh(otter)
         shutil.copyfile(spec.folder / "master.ipynb", otter / "master.ipynb")
         _ship(spec, otter)
-        write_selfcheck(otter / "selfcheck", "all.bin", checks_data(spec, otter_secret))
+        write_selfcheck(otter / "selfcheck", "all.bin", checks_data(spec, otter_secret),
+                        spec.extension.source)
     return out
 
 
@@ -75,11 +79,14 @@ def _fresh(folder: Path) -> None:
     folder.mkdir(parents=True)
 
 
-def write_selfcheck(folder: Path, data_name: str, data: bytes) -> None:
-    """The ``selfcheck`` package: the harness modules and one data file."""
+def write_selfcheck(folder: Path, data_name: str, data: bytes, code: str = "") -> None:
+    """The ``selfcheck`` package: the harness modules, the assignment's own (``code``,
+    its harness.py) and one data file."""
     _fresh(folder)
     for module in SHIPPED:
         shutil.copyfile(HARNESS / module, folder / module)
+    if code:
+        (folder / OWN).write_text(code)
     shutil.copyfile(EXPLAIN, folder / "explain.py")
     shutil.copyfile(HARNESS / "selfcheck.py", folder / "__init__.py")
     (folder / data_name).write_bytes(data)

@@ -4,7 +4,9 @@ An assignment folder holds ``master.ipynb`` (the master notebook in otter's
 format), ``grading.py`` (which declares ``ASSIGNMENT``: questions, checks,
 points, tolerances), usually ``mistakes.py`` (the catalogue) and anything else
 its checks import, through relative imports (``from .mistakes import
-MISTAKES``). The grader imports no assignment by name: it loads a folder and
+MISTAKES``), and, when its checks need comparators or objectives beyond the
+generic ones, ``harness.py`` (see ``grader.harness.extension``), which the
+grader loads here and sends to every sandbox and self-check. The grader imports no assignment by name: it loads a folder and
 passes the ``Assignment`` along. The built-in assignments are the folders of
 the ``assignments`` package, located without importing it.
 
@@ -23,7 +25,10 @@ import sys
 import types
 from pathlib import Path
 
+import numpy as np
+
 from grader.errors import UsageError
+from grader.harness import compare, extension
 
 
 def builtin_root() -> Path:
@@ -70,7 +75,60 @@ def _load(folder: Path):
     spec = getattr(module, "ASSIGNMENT", None)
     if spec is None:
         raise UsageError(f"{folder / 'grading.py'} declares no ASSIGNMENT")
-    return dataclasses.replace(spec, folder=folder)
+    spec = dataclasses.replace(spec, folder=folder, extension=_extension(folder))
+    _check_names(spec)
+    return spec
+
+
+def _extension(folder: Path):
+    """The folder's ``harness.py`` (its own comparators, objectives, diagnoses), loaded."""
+    path = folder / HARNESS
+    try:
+        return extension.load(path.read_text() if path.is_file() else "", str(path))
+    except extension.ExtensionError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_names(spec) -> None:
+    """Every comparator, diagnosis and objective the checks name exists: said when the
+    assignment loads, not in the middle of grading. Objectives are read from one draw
+    of each check's inputs (the preview's)."""
+    own, where = spec.extension, spec.folder / "grading.py"
+    clash = sorted(set(own.comparators) & set(compare.COMPARATORS))
+    if clash:
+        raise UsageError(f"{spec.folder / HARNESS}: {', '.join(clash)} would hide the generic "
+                         "comparator of that name: choose another name")
+    for name in own.diagnoses:
+        if name not in own.comparators:
+            raise UsageError(f"{spec.folder / HARNESS}: DIAGNOSES names {name!r}, which is not "
+                             "one of its COMPARATORS")
+    for _, check in spec.checks():
+        kind = check.compare.get("kind")
+        if kind not in compare.COMPARATORS and kind not in own.comparators:
+            raise UsageError(f"{where}: check {check.name!r} names the comparator {kind!r}, "
+                             f"which is neither generic ({', '.join(compare.COMPARATORS)}) nor "
+                             f"in {HARNESS}'s COMPARATORS")
+        for name in _objectives(check.cases(np.random.default_rng(spec.seed_for(check)))):
+            if name not in own.objectives:
+                raise UsageError(f"{where}: check {check.name!r} names the objective {name!r}, "
+                                 f"which is not in {HARNESS}'s OBJECTIVES")
+
+
+def _objectives(value) -> set:
+    """The kinds of the objectives anywhere in a check's programs."""
+    if isinstance(value, dict):
+        found = {value["$objective"].get("kind")} if isinstance(value.get("$objective"), dict) \
+            else set()
+        if value.get("op") == "trajectory" and isinstance(value.get("objective"), dict):
+            found.add(value["objective"].get("kind"))
+        return found.union(*(_objectives(v) for v in value.values()))
+    if isinstance(value, (list, tuple)):
+        return set().union(*(_objectives(v) for v in value))
+    return set()
+
+
+#: The file of an assignment folder that holds its own comparators and objectives.
+HARNESS = "harness.py"
 
 
 def _package(folder: Path) -> str:

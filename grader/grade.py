@@ -79,11 +79,12 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
     given = course.template(spec).cells
     source = course.source(spec)  # where ``grader report`` finds the assignment again
     shipped = course.files(spec)
+    code = spec.extension.source  # its harness.py, loaded in every sandbox
 
     wanted = slicing.graded_names(plan)
 
     def with_files(cells, plan_, limits_):
-        return execute(cells, plan_, limits_, shipped)
+        return execute(cells, plan_, limits_, shipped, code)
     feedback: dict = {}
 
     def one(job):
@@ -135,7 +136,8 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
 
 @contextmanager
 def _executor(scheduler, isolation, hidden, jobs, warm, kernel, submissions):
-    """Where submissions run: (execute(cells, plan, limits, files) -> RawRun, submissions at once).
+    """Where submissions run: (execute(cells, plan, limits, files, code) -> RawRun,
+    submissions at once).
 
     Locally, a launcher with one slot per job; with ``scheduler``, a task per
     submission on a Dask cluster, its workers running the same launcher.
@@ -147,8 +149,8 @@ def _executor(scheduler, isolation, hidden, jobs, warm, kernel, submissions):
         return
     jobs = jobs or default_jobs(submissions)
     with choose(isolation, hidden=hidden, slots=jobs, warm=warm, kernel=kernel) as launcher:
-        yield (lambda cells, plan, limits, files: run_submission(cells, plan, limits, launcher,
-                                                                 files)), jobs
+        yield (lambda cells, plan, limits, files, code: run_submission(
+            cells, plan, limits, launcher, files, code)), jobs
 
 
 def default_jobs(submissions: int) -> int:

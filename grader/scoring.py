@@ -38,7 +38,7 @@ class CheckResult:
 
 def judge_check(prep, results: list) -> CheckResult:
     """One check: passed when every case passes; the worst relative error is kept."""
-    verdicts = [judge(prep.check.compare, got, want, program)
+    verdicts = [judge(prep.check.compare, got, want, program, prep.extension)
                 for got, want, program in zip(results, prep.expected, prep.programs)]
     failed = [v for v in verdicts if not v.passed]
     rel = max((v.rel_err for v in verdicts if v.rel_err is not None), default=None)
@@ -126,7 +126,7 @@ def diagnose(prep, results: list) -> list:
     families = [{"id": m.id, "name": m.name, "hint": m.hint, "outputs": outputs}
                 for m, outputs in prep.mistakes]
     return explain.diagnose(prep.check.compare, prep.programs, prep.expected, results,
-                            families, prep.returns)
+                            families, prep.returns, prep.extension)
 
 
 def agree_per_function(checks: list) -> None:

@@ -15,7 +15,7 @@ def prepared(name):
 
 def results_for(name, namespace, function=None):
     """CheckResults of every check (of ``function``) with ``namespace`` as the student."""
-    return [judge_check(p, [programs.run(x, namespace) for x in p.programs])
+    return [judge_check(p, [programs.run(x, namespace, own=p.extension) for x in p.programs])
             for p in prepared(name) if function in (None, p.check.function)]
 
 

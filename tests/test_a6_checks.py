@@ -23,7 +23,8 @@ PREPARED = {seed: prepare(A6, seed) for seed in SEEDS}
 
 
 def run_check(prep, namespace):
-    results = [wire.decode(wire.encode(programs.run(wire.decode(wire.encode(p)), namespace)))
+    results = [wire.decode(wire.encode(programs.run(wire.decode(wire.encode(p)), namespace,
+                                                    own=prep.extension)))
                for p in prep.programs]
     return judge_check(prep, results)
 

@@ -145,7 +145,7 @@ def test_the_self_check_gives_the_grader_s_diagnosis(selfcheck, name, function, 
         if prep.check.function != function or not prep.check.public:
             continue
         entry = next(e for e in sc._load() if e["name"] == prep.check.name)
-        results = [programs.run(p, namespace) for p in prep.programs]
+        results = [programs.run(p, namespace, own=prep.extension) for p in prep.programs]
         grader = [(d["id"], d["name"]) for d in judge_check(prep, results).diagnosis]
         student = [(d["id"], d["name"]) for d in sc._diagnose(entry, sc._results(entry, namespace))]
         assert grader == student, prep.check.name

@@ -80,7 +80,8 @@ def test_a_lookup_table_of_the_published_checks_scores_nothing(tmp_path, bundles
     preview = [p for p in prepare(A7) if p.check.name == "sgd_update: single steps"][0]
     from grader.harness import programs
     from grader.scoring import judge_check
-    assert judge_check(preview, [programs.run(p, namespace) for p in preview.programs]).passed
+    assert judge_check(preview, [programs.run(p, namespace, own=preview.extension)
+                                 for p in preview.programs]).passed
 
 
 def test_the_journal_names_the_secret_and_resume_reuses_only_its_draw(tmp_path):

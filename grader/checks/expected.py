@@ -22,36 +22,34 @@ class Prepared:
     expected: list
     mistakes: list  # [(Mistake, [result per program])]
     returns: tuple = ()  # names of the function's returned values, for diagnosis
+    extension: object = None  # the assignment's comparators and objectives (harness.py)
 
 
 def mark(program: dict, compare: dict) -> None:
     """How the grading sandbox must pass a program's inputs: sealed arrays for a
-    check of unmodified inputs; a grad_fn the grader answers for a check of
-    rows per call (the objective's secret M then stays in the grader)."""
+    check of unmodified inputs. (A grad_fn the grader answers is asked for by the
+    objective itself: ``objective(..., remote=True)``.)"""
     if compare.get("inputs_unchanged"):
         program["sealed"] = True
-    if compare["kind"] == "micro_batches":
-        for value in [*program.get("args", []), *program.get("kwargs", {}).values()]:
-            if isinstance(value, dict) and "M" in value.get("$objective", {}):
-                value["$objective"]["remote"] = True
 
 
 def prepare(assignment, secret=None) -> list[Prepared]:
     """Every check's programs, drawn from ``secret`` (None: the published preview)."""
-    out = []
+    out, own = [], assignment.extension
     for question, check in assignment.checks():
         plans = check.cases(np.random.default_rng(assignment.seed_for(check, secret)))
         for program in plans:
             mark(program, check.compare)
-        expected = [programs.run(p, assignment.reference) for p in plans]
+        expected = [programs.run(p, assignment.reference, own=own) for p in plans]
         for result, program in zip(expected, plans):
             if not result["ok"] and check.compare["kind"] != "raises":
                 raise RuntimeError(f"the reference fails check {check.name!r}: {result['error']}")
         with np.errstate(all="ignore"):  # families may divide by zero: that is their mistake
-            mistakes = [(m, [_outcome(programs.run(p, {m.function: m.impl})) for p in plans])
+            mistakes = [(m, [_outcome(programs.run(p, {m.function: m.impl}, own=own))
+                             for p in plans])
                         for m in assignment.mistakes if m.function == check.function]
         out.append(Prepared(question, check, plans, expected, mistakes,
-                            tuple(assignment.returns.get(check.function, ()))))
+                            tuple(assignment.returns.get(check.function, ())), own))
     return out
 
 

@@ -82,6 +82,8 @@ class Assignment:
     returns: dict = field(default_factory=dict)  # function -> names of its returned values
     files: tuple = ()                    # paths in its folder the notebook reads; shipped
     folder: Path | None = field(default=None, compare=False)  # set by grader.course.load
+    # Its harness.py, loaded (grader.harness.extension); set by grader.course.load
+    extension: object = field(default=None, compare=False)
 
     @property
     def max_score(self) -> float:
@@ -131,9 +133,12 @@ def rng(seed: int) -> dict:
     return {"$rng": int(seed)}
 
 
-def objective(kind: str, **data) -> dict:
-    """An argument that becomes a gradient function (see harness.programs.objective)."""
-    return {"$objective": {"kind": kind, **data}}
+def objective(kind: str, remote: bool = False, **data) -> dict:
+    """An argument that becomes a gradient function: the assignment's objective
+    ``kind`` (its ``harness.py``) made from ``data`` (see harness.programs.objective).
+    ``remote``: each call is answered by the grader, which counts the rows it is
+    given; ``data`` then stays in the grader's process."""
+    return {"$objective": {"kind": kind, **data, **({"remote": True} if remote else {})}}
 
 
 # -- comparators (named, so that checks can be stored as data) -------------------
@@ -151,13 +156,7 @@ def raises(exc_type: str = "ValueError") -> dict:
     return {"kind": "raises", "exc_type": exc_type}
 
 
-def partition() -> dict:
-    return {"kind": "partition"}
-
-
-def micro_batches(max_rows: int | None = None, rtol=1e-10, atol=1e-12,
-                  inputs_unchanged=False) -> dict:
-    """allclose, and no call of grad_fn given more than max_rows rows (None: the
-    program's micro_batch_size keyword, no limit without one)."""
-    return {"kind": "micro_batches", "max_rows": max_rows, "rtol": rtol, "atol": atol,
-            "inputs_unchanged": inputs_unchanged}
+def comparator(kind: str, **params) -> dict:
+    """A comparator by name with its parameters: one of the assignment's own (its
+    ``harness.py``, see ``grader.harness.extension``) or a generic one."""
+    return {"kind": kind, **params}

@@ -30,9 +30,9 @@ import re
 import numpy as np
 
 try:  # in the students' selfcheck package
-    from . import compare
+    from . import compare, extension
 except ImportError:
-    from grader.harness import compare
+    from grader.harness import compare, extension
 
 _BUILTIN_ERRORS = frozenset(name for name, value in vars(builtins).items()
                             if isinstance(value, type) and issubclass(value, BaseException))
@@ -59,48 +59,31 @@ KINDS = (
      "kind: type", "wrong type of result",
      "return what the docstring says: an array, or a tuple with one array per returned value"),
 )
-# Families found from the batches' structure (their order is random, so no outputs to match).
-BATCH_FAMILIES = {
-    "ignores drop_last": ("the last short batch is kept with drop_last=True",
-                          "with drop_last=True leave out the last batch when it is short"),
-    "always drops the last batch": ("the last short batch is left out although drop_last=False",
-                                    "keep the short last batch unless drop_last is True"),
-    "last batch padded": ("the last batch is filled up to batch_size with rows already used",
-                          "the last batch may be shorter: do not pad it"),
-    "last batch merged": ("the short last batch is merged into the one before",
-                          "keep the short last batch as a batch of its own"),
-    "off by one": ("one batch too few: the loop stops a batch early",
-                   "loop with range(0, d, batch_size) (or stop at d - d % batch_size with drop_last)"),
-    "rows repeated": ("some rows appear twice in one epoch",
-                      "permute the rows once per epoch (rng.permutation(d)), then cut; "
-                      "do not draw with replacement"),
-    "not shuffled": ("the rows are not shuffled across batches",
-                     "permute all d rows with rng before cutting them into batches"),
-    "ignores shuffle": ("rows shuffled although shuffle=False",
-                        "with shuffle=False keep the order 0, 1, 2, ..."),
-}
 
 
 def diagnose(compare_spec: dict, programs: list, expected: list, results: list,
-             families: list, returns: tuple = ()) -> list:
+             families: list, returns: tuple = (), own=None) -> list:
     """The diagnosis of a failed check (see the module's docstring).
 
     ``families``: [{"id", "name", "hint", "outputs": [result per program]}];
-    ``returns``: the names of the function's returned values, e.g. ("theta", "v").
+    ``returns``: the names of the function's returned values, e.g. ("theta", "v");
+    ``own``: the assignment's ``Extension`` (None: the installed one), whose
+    DIAGNOSES may name the families of a comparator of its own.
     """
-    verdicts = [compare.judge(compare_spec, g, w, p) for g, w, p in zip(results, expected, programs)]
+    verdicts = [compare.judge(compare_spec, g, w, p, own)
+                for g, w, p in zip(results, expected, programs)]
     failed = [k for k, v in enumerate(verdicts) if not v.passed]
     if not failed:
         return []
     k = failed[0]
     out = [entry for entry in [_kind(verdicts[k], results[k])] if entry]
-    if compare_spec["kind"] == "partition":
-        return out + _batch_families(programs, results, verdicts)
-    if _values_right(compare_spec, results, expected, programs):
+    if (structural := extension.current(own).diagnoses.get(compare_spec["kind"])):
+        return out + structural(programs, results, verdicts)
+    if _values_right(compare_spec, results, expected, programs, own):
         return out  # the values are right: the kind above is the whole story
     if (where := _where(results[k], expected[k], programs[k], compare_spec, returns)):
         out.append(where)
-    named = _fitting(compare_spec, results, families, programs)
+    named = _fitting(compare_spec, results, families, programs, own)
     if not named and (scaled := _scaled_step(results, expected, programs, compare_spec)):
         named = [scaled]
     return out + named
@@ -153,15 +136,16 @@ def _kind(verdict, got):
     return None
 
 
-def _values_right(compare_spec, results, expected, programs):
+def _values_right(compare_spec, results, expected, programs, own=None):
     """The student's values pass the check's tolerance once dtype, inputs and rows are set aside."""
     relaxed = _relaxed(compare_spec)
-    return all(isinstance(g, dict) and g.get("ok") and compare.judge(relaxed, g, w, p).passed
+    return all(isinstance(g, dict) and g.get("ok") and compare.judge(relaxed, g, w, p, own).passed
                for g, w, p in zip(results, expected, programs))
 
 
 def _relaxed(compare_spec):
-    if compare_spec["kind"] in ("allclose", "micro_batches"):
+    """A comparator with a tolerance, as plain allclose under that tolerance."""
+    if "rtol" in compare_spec:
         return {"kind": "allclose", "rtol": compare_spec.get("rtol", 1e-6),
                 "atol": compare_spec.get("atol", 0.0)}
     return compare_spec
@@ -169,7 +153,7 @@ def _relaxed(compare_spec):
 
 # -- families fitted by their outputs ---------------------------------------------
 
-def reproduces(compare_spec, results, outputs, programs) -> bool:
+def reproduces(compare_spec, results, outputs, programs, own=None) -> bool:
     """True when the outputs equal the student's on every case: the same values within
     the check's tolerance (dtype and inputs aside), or the same exception type."""
     relaxed = _relaxed(compare_spec)
@@ -182,18 +166,18 @@ def reproduces(compare_spec, results, outputs, programs) -> bool:
         elif relaxed["kind"] in ("raises", "equal"):
             if not compare.equal(got, want, program).passed:
                 return False
-        elif not compare.judge(relaxed, got, want, program).passed:
+        elif not compare.judge(relaxed, got, want, program, own).passed:
             return False
     return True
 
 
-def _fitting(compare_spec, results, families, programs):
+def _fitting(compare_spec, results, families, programs, own=None):
     named, seen = [], set()
     for family in families:
         fid = family.get("id") or family["name"]
         if fid in seen:
             continue
-        if reproduces(compare_spec, results, family["outputs"], programs):
+        if reproduces(compare_spec, results, family["outputs"], programs, own):
             seen.add(fid)
             named.append({"id": fid, "name": family["name"], "hint": family["hint"],
                           "kind": "family"})
@@ -238,7 +222,7 @@ def _first(out):
 
 def _states_right(got, want, compare_spec):
     rel = _relaxed(compare_spec)
-    return all(compare._numeric(g) and compare._close(g, w, "", rel["rtol"], rel["atol"], False).passed
+    return all(compare.numeric(g) and compare._close(g, w, "", rel["rtol"], rel["atol"], False).passed
                for g, w in zip(got["out"][1:], want["out"][1:]))
 
 
@@ -301,62 +285,3 @@ def _where_path(g, w, rel):
 
 def _and(names):
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-# -- families of batches, from their structure -----------------------------------
-
-def _sizes(d, b, drop_last, variant=None):
-    full, tail = divmod(d, b)
-    if variant == "ignores drop_last":
-        drop_last = False
-    elif variant == "always drops the last batch":
-        drop_last = True
-    elif variant == "last batch padded" and tail and not drop_last:
-        return [b] * (full + 1)
-    elif variant == "last batch merged" and tail and not drop_last and full:
-        return [b] * (full - 1) + [b + tail]
-    elif variant == "off by one":
-        return [b] * len(range(0, d - b, b))
-    return [b] * full + ([tail] if tail and not drop_last else [])
-
-
-def _batch_facts(program, got):
-    """(sizes, repeated, in_order, sorted_equal_in_order) of the first epoch, or None."""
-    out = got.get("out") if isinstance(got, dict) and got.get("ok") else None
-    if program.get("repeat", 1) > 1 and isinstance(out, list) and out:
-        out = out[0]
-    if not isinstance(out, list) or not all(isinstance(a, np.ndarray) and a.ndim == 1 for a in out):
-        return None
-    flat = np.concatenate(out) if out else np.array([], dtype=int)
-    in_order = flat.tolist() == list(range(len(flat)))
-    starts = np.cumsum([0] + [len(a) for a in out])
-    sorted_in_order = [np.sort(a).tolist() for a in out] == \
-                      [list(range(i, i + len(a))) for i, a in zip(starts, out)]
-    return [len(a) for a in out], len(np.unique(flat)) != len(flat), in_order, sorted_in_order
-
-
-def _batch_families(programs, results, verdicts):
-    facts = []
-    for program, got in zip(programs, results):
-        f = _batch_facts(program, got)
-        if f is None:
-            return []
-        d, b = program["args"][:2]
-        kw = program.get("kwargs", {})
-        facts.append((f, d, b, kw.get("drop_last", False), kw.get("shuffle", True)))
-    symptoms = {
-        "rows repeated": lambda f, d, b, drop, shuffle: f[1],
-        "not shuffled": lambda f, d, b, drop, shuffle: shuffle and d >= 8 and not f[1] and f[3],
-        "ignores shuffle": lambda f, d, b, drop, shuffle: not shuffle and not f[1] and not f[2],
-    }
-    for variant in ("ignores drop_last", "always drops the last batch", "last batch padded",
-                    "last batch merged", "off by one"):
-        symptoms[variant] = (lambda v: lambda f, d, b, drop, shuffle:
-                             f[0] == _sizes(d, b, drop, v) != _sizes(d, b, drop))(variant)
-    named = []
-    for fid, symptom in symptoms.items():
-        hits = [symptom(*x) for x, v in zip(facts, verdicts) if not v.passed]
-        if hits and all(hits):
-            name, hint = BATCH_FAMILIES[fid]
-            named.append({"id": fid, "name": name, "hint": hint, "kind": "family"})
-    return named

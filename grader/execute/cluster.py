@@ -2,8 +2,8 @@
 
 Only execution moves: the tutor's process still reads the submissions,
 prepares the expected outputs, scores, journals and reports (``grader.grade``).
-A task receives the cells and the programs as data, never a path on the
-tutor's disk, runs them with ``run_submission`` in a launcher of the worker's
+A task receives the cells and the programs as data (with the assignment's
+shipped files and its ``harness.py`` as text), never a path on the tutor's disk, runs them with ``run_submission`` in a launcher of the worker's
 own, and returns the ``RawRun``: the same plain data a local run produces.
 
 The launcher is made by ``choose`` with the run's isolation, warm/cold and
@@ -81,14 +81,14 @@ class Sandbox(WorkerPlugin):
 
 
 def run_on_worker(plugin: str, cells: list, programs: list, limits: Limits,
-                  files: dict | None = None) -> RawRun:
+                  files: dict | None = None, code: str = "") -> RawRun:
     """The task: one submission, on whichever worker the scheduler chose."""
     from distributed import get_worker
 
     sandbox = get_worker().plugins.get(plugin)
     if sandbox is None or sandbox.launcher is None:
         raise RuntimeError(f"this worker has no sandbox for the run: {getattr(sandbox, 'error', None)}")
-    return run_submission(cells, programs, limits, sandbox.launcher, files)
+    return run_submission(cells, programs, limits, sandbox.launcher, files, code)
 
 
 def _isolation(dask_worker, plugin: str) -> str:
@@ -187,12 +187,13 @@ class Cluster:
     def slots(self) -> int:
         return max(2, 2 * sum(self.client.nthreads().values()))
 
-    def run(self, cells: list, programs: list, limits: Limits, files: dict | None = None) -> RawRun:
+    def run(self, cells: list, programs: list, limits: Limits, files: dict | None = None,
+            code: str = "") -> RawRun:
         from distributed import CancelledError
 
         if not self.lost and self.client.status == "running":
             future = self.client.submit(run_on_worker, self.plugin, cells, programs, limits, files,
-                                        pure=False, retries=RETRIES)
+                                        code, pure=False, retries=RETRIES)
             try:
                 return future.result()
             except CancelledError:

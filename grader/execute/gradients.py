@@ -4,9 +4,10 @@ A check that scores rows per call of ``grad_fn`` gives the student's
 function a proxy (``harness.programs``): each call is a frame
 {"event": "grad", "case": k, "theta": array, "X": array, "y": array} that
 the session answers here, in the process that holds the grader's role.
-The objective is taken through a secret matrix M that only this side
-holds, so the student's code cannot compute a gradient without asking,
-and every row asked about is counted here, never by the student's process.
+The objective is the assignment's own (its ``harness.py``), made from data
+that only this side holds (A6: a secret rotation M), so the student's code
+cannot compute a gradient without asking, and every row asked about is
+counted here, never by the student's process.
 The data of case k are its call's arguments X (the first 2-d array) and y
 (the argument after X); every row sent must be one of them.
 """
@@ -46,16 +47,17 @@ def _without_secret(program: dict) -> dict:
 
 
 class Case:
-    """One remote case: its objective with the secret, and its genuine rows."""
+    """One remote case: its objective with the secret, and its genuine rows.
+    ``own``: the assignment's ``Extension``, whose objective it is."""
 
-    def __init__(self, program: dict):
+    def __init__(self, program: dict, own=None):
         spec = remote_spec(program)
-        self.grad = runner.objective(spec)
-        self.p = np.asarray(spec["M"]).shape[0]
+        self.grad = runner.objective(spec, own)
         args = program.get("args", [])
         at = next(i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.ndim == 2)
         self.X = np.asarray(args[at], dtype=np.float64)
         self.y = np.asarray(args[at + 1], dtype=np.float64)
+        self.p = self.X.shape[1]  # parameters: one per column of the data
         self._rows = None
 
     def genuine(self, X: np.ndarray, y: np.ndarray) -> bool:
@@ -68,21 +70,21 @@ class Case:
 class Cases:
     """The remote cases of one plan, built once for every submission of a class."""
 
-    def __init__(self, plan: list):
-        self.cases = {k: Case(program) for k, (_, program) in enumerate(plan)
+    def __init__(self, plan: list, own=None):
+        self.cases = {k: Case(program, own) for k, (_, program) in enumerate(plan)
                       if remote_spec(program)}
 
 
-_last: tuple = (None, None)
+_last: tuple = (None, None, None)
 
 
-def cases_of(plan: list) -> Cases:
+def cases_of(plan: list, own=None) -> Cases:
     """Kept by identity, as the session keeps the programs' frame."""
     global _last
-    held, cases = _last
-    if held is not plan:
-        cases = Cases(plan)
-        _last = (plan, cases)
+    held, held_own, cases = _last
+    if held is not plan or held_own is not own:
+        cases = Cases(plan, own)
+        _last = (plan, own, cases)
     return cases
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from grader.execute import frames as frames_
 from grader.execute import gradients
-from grader.harness import wire
+from grader.harness import extension, wire
 
 STATUS_OK, STATUS_TIMEOUT, STATUS_CRASHED, STATUS_PROTOCOL = "ok", "timeout", "crashed", "protocol"
 STATUS_MEMORY = "memory"
@@ -63,7 +63,7 @@ class RawRun:
 
 
 def run_submission(cells: list, programs: list, limits: Limits, launcher,
-                   files: dict | None = None) -> RawRun:
+                   files: dict | None = None, code: str = "") -> RawRun:
     """Execute ``cells``, then run ``programs`` ([check name, program] pairs).
 
     A worker that dies during a check fails that check and every later one
@@ -71,18 +71,21 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher,
     with the other checks (so at most one restart per function, all within
     the submission's time limit). ``files``: {relative path: bytes} the
     assignment ships, placed read-only in the notebook's working directory
-    before its first cell.
+    before its first cell. ``code``: the assignment's ``harness.py`` (its
+    comparators and objectives), sent with the programs and loaded by the
+    worker before any cell; here it answers remote grad_fn calls.
     """
     start = time.monotonic()
     run = RawRun(isolation=launcher.isolation)
-    programs_frame = _programs_frame(programs)
+    programs_frame = _programs_frame(programs, code)
+    own = extension.load(code)
     resume = None
     while True:
         proc = _start(launcher, programs_frame, again=resume is not None)
         try:
             run.memory_cap = launcher.confine(proc, limits.memory)
             death = _converse(proc, launcher, cells, programs, limits, run, start,
-                              programs_frame, resume, files or {})
+                              programs_frame, resume, files or {}, own)
         finally:
             launcher.stop(proc, finished=run.status in (STATUS_OK, STATUS_CRASHED, STATUS_MEMORY))
         if run.status == STATUS_CRASHED and launcher.over_memory(proc):
@@ -105,19 +108,21 @@ def _start(launcher, programs_frame, again: bool):
         return launcher.start(programs_frame)
 
 
-_last_frame: tuple = (None, b"")
+_last_frame: tuple = (None, "", b"")
 
 
-def _programs_frame(programs: list) -> bytes:
-    """The programs' frame, encoded once for the many submissions of a class.
+def _programs_frame(programs: list, code: str = "") -> bytes:
+    """The programs' frame, with the assignment's ``code``, encoded once for the
+    many submissions of a class.
 
     Kept by identity: the list held here cannot be freed and its id reused.
     """
     global _last_frame
-    held, frame = _last_frame
-    if held is not programs:
-        frame = wire.encode({"programs": gradients.student_view(programs)})
-        _last_frame = (programs, frame)
+    held, held_code, frame = _last_frame
+    if held is not programs or held_code != code:
+        frame = wire.encode({"programs": gradients.student_view(programs),
+                             **({"assignment": code} if code else {})})
+        _last_frame = (programs, code, frame)
     return frame
 
 
@@ -129,7 +134,7 @@ class Death:
 
 
 def _converse(proc, launcher, cells, programs, limits, run, start, programs_frame, resume,
-              files):
+              files, own=None):
     """Talk with one worker until it is done or fails; returns a ``Death`` if it
     ended during a check (the run may go on in a fresh worker), else None."""
     deadline = start + limits.timeout
@@ -145,7 +150,7 @@ def _converse(proc, launcher, cells, programs, limits, run, start, programs_fram
     # Before the cells run: the worker seals the inputs of its programs first.
     if not preloaded and not _send(proc, programs_frame, run, deadline):
         return None
-    remote = gradients.cases_of(programs)
+    remote = gradients.cases_of(programs, own)
     frames = Frames(proc.stdout, limits.result_limit)
     ctx = frames_.Context(len(cells), tuple(name for name, _ in programs), limits.output_limit,
                           frames_.CELLS, run.results)

@@ -20,7 +20,7 @@ import socket
 import threading
 import time
 
-from . import programs, wire, worker
+from . import extension, programs, wire, worker
 from .cells import out_of_memory
 
 SETUP = """
@@ -28,7 +28,7 @@ import sys as _g_sys
 _g_sys.path.insert(0, {path!r})
 from harness import cells as _g_cells, kernel_worker as _g_kernel
 _g_cells.neutralise(get_ipython())
-_g_kernel.attach({sealed!r})
+_g_kernel.attach({sealed!r}, {code!r})
 del _g_sys, _g_cells, _g_kernel
 """
 RUN = """
@@ -40,11 +40,13 @@ RELAY = "grad.sock"
 SEALED = None  # in the kernel: the sealed inputs' memory
 
 
-def attach(sealed) -> None:
-    """In the kernel, before the cells: map the sealed inputs read-only."""
+def attach(sealed, code="") -> None:
+    """In the kernel, before the cells: map the sealed inputs read-only and load
+    the assignment's own code (its harness.py)."""
     global SEALED
     if sealed is not None:
         SEALED = programs.attach(*sealed)
+    extension.install(extension.load(code, "assignment harness.py"))
 
 
 def run_programs(src, dst, relay, namespace) -> None:
@@ -94,7 +96,8 @@ def main() -> None:
     with client.setup_kernel():
         _end_with_kernel(client)
         try:
-            _run_source(client, SETUP.format(path=here, sealed=sealed), 30)
+            _run_source(client, SETUP.format(path=here, sealed=sealed,
+                                             code=extension.CURRENT.source), 30)
             cells = []
             for position, (cell, (index, _)) in enumerate(zip(nb.cells, given)):
                 send({"event": "cell", "index": index})

@@ -26,9 +26,11 @@ Programs:
         the path of theta, shape (n + 1, *theta0.shape).
 
 Special argument values: {"$rng": seed} is a numpy Generator,
-{"$objective": {...}} a gradient function (see ``objective``). An objective
-marked "remote" is answered by the grader when ``run`` is given ``remote``
-(a function of theta, X, y): its secret never reaches the student's process.
+{"$objective": {"kind": name, **data}} a gradient function, made from data by
+the assignment's objective ``name`` (see ``objective`` and ``extension``). An
+objective marked "remote" is answered by the grader when ``run`` is given
+``remote`` (a function of theta, X, y): its data never reach the student's
+process.
 """
 from __future__ import annotations
 
@@ -38,38 +40,41 @@ import os
 
 import numpy as np
 
+from . import extension
 
-def run(program: dict, namespace: dict, remote=None) -> dict:
-    """Run one program; never raises for anything the called code does."""
+
+def run(program: dict, namespace: dict, remote=None, own=None) -> dict:
+    """Run one program; never raises for anything the called code does. ``own``:
+    the assignment's ``Extension`` (its objectives), None for the installed one."""
     fn = namespace.get(program.get("fn"))
     if not callable(fn):
         return {"ok": False, "error": f"{program.get('fn')} is not defined (or not a function)",
                 "exc_type": "Missing"}
     runner = {"call": _call, "trajectory": _trajectory}[program["op"]]
     try:
-        return runner(fn, program, remote)
+        return runner(fn, program, remote, own=own)
     except Exception as exc:  # the student's code may raise anything
         if program.get("sealed") and _is_write_to_readonly(exc):
-            return _modified(fn, program, exc)
+            return _modified(fn, program, exc, own)
         return {"ok": False, "error": _describe(exc), "exc_type": type(exc).__name__}
 
 
-def _call(fn, program, remote=None, only=None):
+def _call(fn, program, remote=None, only=None, own=None):
     """``only``: the one argument kept read-only (others writable copies)."""
     log: list = []
     sealed = program.get("sealed", False)
-    args = [_materialise(a, log, remote, sealed and only in (None, i))
+    args = [_materialise(a, log, remote, sealed and only in (None, i), own)
             for i, a in enumerate(program.get("args", []))]
-    kwargs = {k: _materialise(v, log, remote, sealed and only is None)
+    kwargs = {k: _materialise(v, log, remote, sealed and only is None, own)
               for k, v in program.get("kwargs", {}).items()}
     outs = [plain(fn(*args, **kwargs)) for _ in range(program.get("repeat", 1))]
     result = {"ok": True, "out": outs[0] if len(outs) == 1 else outs, "grad_rows": log}
     if program.get("probe_rng"):
-        result["rng_probe"] = _rng_probe(fn, program)
+        result["rng_probe"] = _rng_probe(fn, program, own)
     return result
 
 
-def _rng_probe(fn, program):
+def _rng_probe(fn, program, own=None):
     """The call again: twice with the same seed and global numpy state, then under another
     global state, then with the next seed. A function that honours its Generator returns
     the same result three times, then another."""
@@ -81,7 +86,7 @@ def _rng_probe(fn, program):
             again = dict(program, probe_rng=False, repeat=1,
                          args=_reseeded(program.get("args", []), shift),
                          kwargs=_reseeded(program.get("kwargs", {}), shift))
-            outs.append(_call(fn, again)["out"])
+            outs.append(_call(fn, again, own=own)["out"])
         return outs
     finally:
         np.random.set_state(saved)
@@ -101,7 +106,7 @@ def _is_write_to_readonly(exc) -> bool:
     return isinstance(exc, ValueError) and "read-only" in str(exc)
 
 
-def _modified(fn, program, exc) -> dict:
+def _modified(fn, program, exc, own=None) -> dict:
     """A write into a sealed argument: which one, found by running again with
     one array argument at a time read-only (this shapes the message only)."""
     names = _parameter_names(fn)
@@ -109,7 +114,7 @@ def _modified(fn, program, exc) -> dict:
     culprits = []
     for i in arrays:
         try:
-            _call(fn, program, None, only=i)
+            _call(fn, program, None, only=i, own=own)
         except Exception as again:
             if _is_write_to_readonly(again):
                 culprits.append(i)
@@ -128,8 +133,8 @@ def _parameter_names(fn) -> list:
         return []
 
 
-def _trajectory(fn, program, remote=None):
-    grad, rule = objective(program["objective"]), program["rule"]
+def _trajectory(fn, program, remote=None, own=None):
+    grad, rule = objective(program["objective"], own), program["rule"]
     theta = np.array(program["theta0"])
     state = [np.zeros_like(theta) for _ in rule["state"]]
     hyper, shape = program.get("hyper", {}), theta.shape
@@ -151,44 +156,17 @@ def _trajectory(fn, program, remote=None):
     return {"ok": True, "out": plain(np.array(path))}
 
 
-def objective(spec: dict):
-    """A gradient function from plain data. Kinds (all means over rows):
-
-    quadratic: grad(theta) = A @ theta - b, theta of any shape (flattened)
-    linear:    grad(theta, X, y) = 2 X^T (X theta - y) / n
-    logistic:  grad(theta, X, y) = X^T (sigmoid(X theta) - y) / n
-
-    With a matrix "M", linear and logistic are taken at M theta (the
-    gradient is M^T times the above): the objective of a remote check, which
-    the student's code cannot compute without calling grad_fn.
-    """
-    kind = spec["kind"]
-    if "M" in spec and kind in ("linear", "logistic"):
-        M, inner = np.asarray(spec["M"]), objective({"kind": kind})
-        return lambda theta, X, y: M.T @ inner(M @ theta, X, y)
-    if kind == "quadratic":
-        A, b = np.asarray(spec["A"]), np.asarray(spec["b"])
-        def grad(point):
-            if type(point) is np.ndarray and point.ndim == 1 and point.dtype == A.dtype == np.float64:
-                return A @ point - b  # the common case, in a trajectory's every step
-            point = np.asarray(point)
-            # In the point's dtype, as a float32 model's gradient would be.
-            dtype = point.dtype if point.dtype.kind == "f" else np.float64
-            return (A @ point.reshape(-1) - b).reshape(point.shape).astype(dtype, copy=False)
-        return grad
-    if kind == "linear":
-        return lambda theta, X, y: 2.0 * X.T @ (X @ theta - y) / len(y)
-    if kind == "logistic":
-        return lambda theta, X, y: X.T @ (_sigmoid(X @ theta) - y) / len(y)
-    raise ValueError(f"unknown objective {kind!r}")
+def objective(spec: dict, own=None):
+    """A gradient function from plain data {"kind": name, **data}: the assignment's
+    objective ``name`` (``own``, an ``Extension``; None: the installed one) made
+    from ``data``."""
+    factory = extension.current(own).objectives.get(spec["kind"])
+    if factory is None:
+        raise ValueError(f"unknown objective {spec['kind']!r}: not in the assignment's harness.py")
+    return factory(**{k: v for k, v in spec.items() if k not in ("kind", "remote")})
 
 
-def _sigmoid(z):
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _materialise(value, log, remote=None, sealed=False):
+def _materialise(value, log, remote=None, sealed=False, own=None):
     """Turn special argument values into live objects; copy arrays (sealed:
     pass them read-only)."""
     if isinstance(value, dict) and "$rng" in value:
@@ -196,7 +174,7 @@ def _materialise(value, log, remote=None, sealed=False):
     if isinstance(value, dict) and "$objective" in value:
         if value["$objective"].get("remote") and remote is not None:
             return _proxy(remote)
-        grad = objective(value["$objective"])
+        grad = objective(value["$objective"], own)
 
         def recorded(*args, **kwargs):
             # Rows seen per call (data objectives) or the point asked for (quadratic).
@@ -211,7 +189,7 @@ def _materialise(value, log, remote=None, sealed=False):
         copy.flags.writeable = not sealed
         return copy
     if isinstance(value, list):
-        return [_materialise(v, log, remote, sealed) for v in value]
+        return [_materialise(v, log, remote, sealed, own) for v in value]
     return value
 
 

@@ -6,7 +6,8 @@ raw outputs (``wire`` frames) and the grader judges them in its own process.
 
 Frames in: {"cells": [source or None, ...], "call_timeout": s, "output_limit": chars,
 "memory": bytes, "processes": n, "file_size": bytes, "cpu_seconds": s}, then
-{"programs": [[check_name, program], ...]} (not sent when the job says
+{"programs": [[check_name, program], ...], "assignment": the source of the
+assignment's harness.py, if it has one} (not sent when the job says
 "preloaded": a fork server decoded them once, into ``PROGRAMS``); both before
 any cell runs, so that sealed inputs exist first (``programs.seal``). While a
 program runs, {"grad": array} or {"error": text} answers each request
@@ -29,7 +30,7 @@ import signal
 
 import numpy
 
-from . import programs, seccomp, wire
+from . import extension, programs, seccomp, wire
 from .cells import CappedText, execute_cells
 
 FRAME_LIMIT = 64 * 2 ** 20
@@ -108,7 +109,14 @@ def programs_of(job, proto_in) -> list:
         if PROGRAMS is None:
             raise RuntimeError("the job says the programs are preloaded, but none are")
         return PROGRAMS
-    return wire.decode(wire.read_frame(proto_in, FRAME_LIMIT))["programs"]
+    return load_programs(wire.decode(wire.read_frame(proto_in, FRAME_LIMIT)))
+
+
+def load_programs(frame: dict) -> list:
+    """The programs of a frame, with the assignment's own code (its harness.py)
+    installed first, before any student code runs."""
+    extension.install(extension.load(frame.get("assignment", ""), "assignment harness.py"))
+    return frame["programs"]
 
 
 def _by_check(plan, resume=None):

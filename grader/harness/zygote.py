@@ -17,8 +17,8 @@ non-dumpable. The child's seccomp filter comes with the worker's limits.
 Control socket (fd given as the first argument): the server writes b"R"
 when ready; the grader sends b"G" with the submission's socket attached,
 and b"P" followed by the programs' frame to have them decoded here once,
-with the inputs of sealed programs in read-only memory, for every child to
-inherit.
+with the inputs of sealed programs in read-only memory and the assignment's
+own code loaded, for every child to inherit.
 """
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def main() -> None:
 
 def _preload(control) -> None:
     stream = control.makefile("rb", buffering=0)  # reads no further than the frame
-    worker.PROGRAMS = wire.decode(wire.read_frame(stream, worker.FRAME_LIMIT))["programs"]
+    worker.PROGRAMS = worker.load_programs(wire.decode(wire.read_frame(stream, worker.FRAME_LIMIT)))
     stream.close()
     programs.seal(worker.PROGRAMS)  # read-only for every child, before any exists
 

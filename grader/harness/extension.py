@@ -1,0 +1,77 @@
+"""What an assignment adds to the harness: comparators, objectives and diagnoses of its own.
+
+An assignment folder may hold ``harness.py``, plain numpy code that defines
+any of three dicts, each mapping a name to a function:
+
+    COMPARATORS  name -> comparator (got, want, program, **params) -> Verdict
+    OBJECTIVES   name -> factory (**data) -> gradient function
+    DIAGNOSES    comparator name -> (programs, results, verdicts) -> [entry]
+
+A check names them as data (``{"kind": name}``), so the module must be
+present wherever checks run: the grader loads the folder's copy, and the
+module's source travels with the programs into the student's sandbox and
+into the self-check bundle. Everywhere it is executed as a module of this
+package, so it reaches the generic comparators with ``from .compare import
+Verdict, allclose``.
+
+A process that serves one assignment (the sandbox, the self-check)
+``install``s it; the grader, which may hold several, passes an assignment's
+``Extension`` to whatever judges or runs.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+import types
+from dataclasses import dataclass, field
+
+NAMES = ("COMPARATORS", "OBJECTIVES", "DIAGNOSES")
+
+
+class ExtensionError(Exception):
+    """The module does not load, or declares something that is not a named function."""
+
+
+@dataclass(frozen=True)
+class Extension:
+    comparators: dict = field(default_factory=dict)
+    objectives: dict = field(default_factory=dict)
+    diagnoses: dict = field(default_factory=dict)
+    source: str = ""  # what travels: the module's text
+
+
+NONE = Extension()
+CURRENT = NONE  # the installed one, in a process that serves one assignment
+
+
+def load(source: str, origin: str = "harness.py") -> Extension:
+    """The module in ``source`` executed as a module of this package (once per text)."""
+    if not source:
+        return NONE
+    name = f"{__package__}.assignment_{hashlib.sha256(source.encode()).hexdigest()[:16]}"
+    module = sys.modules.get(name)
+    if module is None:
+        module = types.ModuleType(name)
+        module.__file__, module.__package__ = origin, __package__
+        sys.modules[name] = module  # before running: a dataclass in it looks its module up
+        try:
+            exec(compile(source, origin, "exec"), module.__dict__)
+        except Exception as exc:
+            del sys.modules[name]
+            raise ExtensionError(f"{origin} does not load: {type(exc).__name__}: {exc}") from exc
+    tables = [getattr(module, table, {}) for table in NAMES]
+    for table, value in zip(NAMES, tables):
+        if not isinstance(value, dict) or not all(
+                isinstance(k, str) and callable(v) for k, v in value.items()):
+            raise ExtensionError(f"{origin}: {table} must be a dict of names to functions")
+    return Extension(*tables, source=source)
+
+
+def install(extension: Extension) -> None:
+    """Make ``extension`` the one this process uses when none is passed."""
+    global CURRENT
+    CURRENT = extension
+
+
+def current(extension: Extension | None) -> Extension:
+    return CURRENT if extension is None else extension
