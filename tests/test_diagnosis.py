@@ -153,8 +153,11 @@ def test_the_self_check_gives_the_grader_s_diagnosis(selfcheck, name, function, 
 
 def test_the_bundle_ships_outputs_not_code(bundles):
     folder = bundles["a7_optimizers"] / "selfcheck"
-    assert sorted(os.listdir(folder)) == ["__init__.py", "compare.py", "explain.py",
-                                          "programs.py", "public.bin", "wire.py"]
+    assert sorted(os.listdir(folder)) == ["__init__.py", "assignment.py", "compare.py",
+                                          "explain.py", "extension.py", "programs.py",
+                                          "public.bin", "wire.py"]
+    own = (assignments.load("a7_optimizers").folder / "harness.py").read_text()
+    assert open(os.path.join(folder, "assignment.py")).read() == own
     for module in os.listdir(folder):
         if module.endswith(".py"):
             text = open(os.path.join(folder, module)).read()

@@ -19,6 +19,11 @@ def plan(name):
     return _flatten(prepare(assignments.load(name)))[0]
 
 
+def code(name):
+    """The assignment's own comparators and objectives, as they travel to the sandbox."""
+    return assignments.load(name).extension.source
+
+
 def outcome(run):
     return run.status, {k: {"ok": r["ok"], "error": r.get("error")} for k, r in run.results.items()}
 
@@ -36,8 +41,8 @@ def test_preloaded_programs_match_programs_sent_to_a_fresh_process(cells):
         assert isinstance(warm, ForkServerLauncher)
         for name in order:
             programs = plan(name)
-            forked = run_submission(cells[name], programs, LIMITS, warm)
-            fresh = run_submission(cells[name], programs, LIMITS, cold)
+            forked = run_submission(cells[name], programs, LIMITS, warm, code=code(name))
+            fresh = run_submission(cells[name], programs, LIMITS, cold, code=code(name))
             assert forked.status == "ok" and len(forked.results) == len(programs)
             assert outcome(forked) == outcome(fresh)
             assert warm.loaded and all(frame for frame in warm.loaded.values())
@@ -47,7 +52,7 @@ def test_a_notebook_larger_than_the_socket_buffers_goes_through(cells):
     big = ["# " + "x" * 4_000_000 + "\n", *cells["a7_optimizers"]]  # megabytes of code to send
     programs = plan("a7_optimizers")
     with choose("bwrap", slots=1) as warm:
-        run = run_submission(big, programs, LIMITS, warm)
+        run = run_submission(big, programs, LIMITS, warm, code=code("a7_optimizers"))
     assert run.status == "ok" and all(r["ok"] for r in run.results.values())
 
 
@@ -78,6 +83,7 @@ def test_a_notebook_that_forges_executed_and_stops_reading_times_out():
     programs = plan("a6_batching")  # a frame larger than a pipe's buffer
     start = time.monotonic()
     with LocalLauncher() as launcher:
-        run = run_submission([forger], programs, Limits(timeout=4, call_timeout=1), launcher)
+        run = run_submission([forger], programs, Limits(timeout=4, call_timeout=1), launcher,
+                             code=code("a6_batching"))
     assert run.status == "timeout" and "time limit" in run.reason, run
     assert time.monotonic() - start < 15

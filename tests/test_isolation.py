@@ -322,7 +322,7 @@ def test_forked_processes_together_over_the_cap_end_as_memory(monkeypatch, path,
     writable): the resident memory of the submission's processes is summed."""
     sys.path.insert(0, str(Path(__file__).parent))
     from grader.execute import choose
-    from test_fork_server import plan
+    from test_fork_server import code, plan
     if cap == "watchdog":
         monkeypatch.setattr(Launcher, "caps", ())
     expected = expected_cap() if cap == "cgroup" else cgroups.WATCHDOG
@@ -330,8 +330,9 @@ def test_forked_processes_together_over_the_cap_end_as_memory(monkeypatch, path,
     limits = Limits(timeout=40, memory=640 * 2 ** 20)
     with choose("process" if path == "process" else "bwrap", slots=1,
                 warm=path == "warm") as launcher:
-        hog = run_submission([FOUR_FORKS], programs, limits, launcher)
-        control = run_submission([CORRECT_A7], programs, limits, launcher)
+        hog = run_submission([FOUR_FORKS], programs, limits, launcher, code=code("a7_optimizers"))
+        control = run_submission([CORRECT_A7], programs, limits, launcher,
+                                 code=code("a7_optimizers"))
     assert (hog.status, hog.memory_cap) == ("memory", expected), hog
     assert (control.status, control.memory_cap) == ("ok", expected), control
     assert all(r["ok"] for r in control.results.values())
@@ -400,17 +401,18 @@ def test_a_fork_server_that_died_between_submissions_is_replaced():
     import threading
     sys.path.insert(0, str(Path(__file__).parent))
     from grader.execute import choose
-    from test_fork_server import plan
+    from test_fork_server import code, plan
     programs, limits = plan("a7_optimizers"), Limits(timeout=30)
     with choose("bwrap", slots=1) as launcher:
         runs = []
         worker = threading.Thread(target=lambda: runs.append(
-            run_submission([CORRECT_A7], programs, limits, launcher)))
+            run_submission([CORRECT_A7], programs, limits, launcher, code=code("a7_optimizers"))))
         [uid] = list(launcher.servers)
         launcher._kill(uid)  # so that the thread below starts the slot's server
         worker.start()
         worker.join()
         server = launcher.servers[uid][0]
         assert wait_for(lambda: server.poll() is not None, 10), "it outlived its thread"
-        runs.append(run_submission([CORRECT_A7], programs, limits, launcher))
+        runs.append(run_submission([CORRECT_A7], programs, limits, launcher,
+                                   code=code("a7_optimizers")))
     assert [run.status for run in runs] == ["ok", "ok"], runs

@@ -16,7 +16,7 @@ import assignments
 from grader.checks.expected import prepare
 from grader.execute import gradients
 from grader.execute.session import _programs_frame
-from grader.harness import compare, programs
+from grader.harness import programs
 
 A6 = assignments.load("a6_batching")
 A7 = assignments.load("a7_optimizers")
@@ -44,9 +44,10 @@ def ask(cases, rows, X, y, theta, case=0, finished=()):
 def test_any_selection_of_genuine_rows_is_answered_and_counted(data):
     plan, M, X, y, theta = remote_case(kind=data.draw(st.sampled_from(["linear", "logistic"])))
     picks = data.draw(st.lists(st.integers(0, len(X) - 1), min_size=1, max_size=len(X)))
-    cases, rows = gradients.Cases(plan), {}
+    cases, rows = gradients.Cases(plan, A6.extension), {}
     reply = ask(cases, rows, X[picks], y[picks], theta)
-    want = programs.objective({"kind": plan[0][1]["args"][0]["$objective"]["kind"], "M": M})
+    want = programs.objective({"kind": plan[0][1]["args"][0]["$objective"]["kind"], "M": M},
+                              A6.extension)
     np.testing.assert_allclose(reply["grad"], want(theta, X[picks], y[picks]))
     assert rows == {0: [len(picks)]}
 
@@ -68,14 +69,14 @@ def test_a_row_that_is_not_genuine_is_refused_but_counted(data):
     else:  # one row standing for all of them
         Xs[i], ys[i] = X.mean(axis=0), y.mean()
     rows = {}
-    reply = ask(gradients.Cases(plan), rows, Xs, ys, theta)
+    reply = ask(gradients.Cases(plan, A6.extension), rows, Xs, ys, theta)
     assert "grad" not in reply and "not rows of X and y" in reply["error"]
     assert rows == {0: [len(picks)]}
 
 
 def test_malformed_or_misplaced_requests_are_refused_without_a_gradient():
     plan, M, X, y, theta = remote_case()
-    cases = gradients.Cases(plan)
+    cases = gradients.Cases(plan, A6.extension)
     bad = [dict(X=X.astype(np.float32)), dict(X=X[:, :2]), dict(y=y[:3]), dict(theta=theta[:2]),
            dict(X=X[:0], y=y[:0]), dict(theta=np.full(3, np.nan)), dict(X=X.tolist()),
            dict(X=np.vstack([X, X]), y=np.concatenate([y, y])),  # more rows than the data
@@ -90,7 +91,7 @@ def test_malformed_or_misplaced_requests_are_refused_without_a_gradient():
 def test_calls_per_case_are_capped(monkeypatch):
     plan, M, X, y, theta = remote_case()
     monkeypatch.setattr(gradients, "MAX_CALLS", 3)
-    cases, rows = gradients.Cases(plan), {}
+    cases, rows = gradients.Cases(plan, A6.extension), {}
     replies = [ask(cases, rows, X[:1], y[:1], theta) for _ in range(4)]
     assert ["grad" in r for r in replies] == [True, True, True, False]
     assert rows == {0: [1, 1, 1]}
@@ -110,13 +111,14 @@ def test_the_secret_never_reaches_the_students_frame():
 def test_micro_batches_judges_only_the_rows_it_is_given():
     program = {"op": "call", "fn": "train_epoch", "args": [], "kwargs": {"micro_batch_size": 3}}
     want = {"ok": True, "out": np.ones(2)}
-    judge = lambda rows: compare.micro_batches({"ok": True, "out": np.ones(2), "grad_rows": rows},
-                                               want, program)
+    micro_batches = A6.extension.comparators["micro_batches"]
+    judge = lambda rows: micro_batches({"ok": True, "out": np.ones(2), "grad_rows": rows},
+                                       want, program)
     assert judge([3, 3, 1]).passed
     assert not judge([4, 3]).passed and "4 rows" in judge([4, 3]).message
     assert not judge([]).passed and not judge(None).passed and not judge([1.0]).passed
-    assert not compare.micro_batches({"ok": True, "out": np.ones(2), "grad_rows": [2]}, want,
-                                     program, max_rows=1).passed
+    assert not micro_batches({"ok": True, "out": np.ones(2), "grad_rows": [2]}, want,
+                             program, max_rows=1).passed
 
 
 # -- inputs not modified: sealed, read-only memory -------------------------------------
@@ -241,7 +243,7 @@ def test_rows_reported_by_the_worker_are_replaced_by_the_sessions_count():
     outs = {k: want["out"].tolist() for k, want in zip(index[i], prepared[i].expected)}
     with LocalLauncher() as launcher:
         run = run_submission([FORGE_RESULTS.format(outs=outs, check=prepared[i].check.name)], plan,
-                             Limits(timeout=20), launcher)
+                             Limits(timeout=20), launcher, code=A6.extension.source)
     # (the worker then ends; a fresh one is started for the other checks)
     assert set(index[i]) <= set(run.results) and not any(run.grad_rows.get(k) for k in index[i])
     assert all(run.results[k]["grad_rows"] == [] for k in index[i])

@@ -193,7 +193,7 @@ def checks_of(record):
 
 
 def run_a7(cells, launcher, limits=Limits(timeout=30, call_timeout=5)):
-    run = run_submission(cells, PLAN, limits, launcher)
+    run = run_submission(cells, PLAN, limits, launcher, code=SPEC.extension.source)
     return run, score_run(PREPARED, run, CASE_INDEX)
 
 
