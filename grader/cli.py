@@ -249,7 +249,7 @@ def _new(args) -> int:
     from grader.scaffold import scaffold
 
     folder = scaffold(Path(args.folder))
-    print(f"wrote {folder}: edit master.ipynb, grading.py and mistakes.py, then\n"
+    print(f"wrote {folder}: edit master.ipynb, grading.py, mistakes.py and harness.py, then\n"
           f"  grader grade {folder / 'master.ipynb'} --assignment {folder}\n"
           f"  grader assign {folder}")
     return 0

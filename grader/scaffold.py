@@ -2,8 +2,9 @@
 
 The example it starts from is one function, gradient clipping by norm, in the
 course's notation: a master notebook in otter's format, ``grading.py`` with a
-public and a hidden check and the reference beside them, and ``mistakes.py``
-with one catalogued mistake. Every file is meant to be edited.
+public and a hidden check and the reference beside them, ``mistakes.py``
+with one catalogued mistake, and ``harness.py`` with a comparator of its own,
+which both checks name. Every file is meant to be edited.
 """
 from __future__ import annotations
 
@@ -18,11 +19,12 @@ GRADING = '''"""Grading declaration of {id}: questions, checks, points, toleranc
 
 Each check is a function name, points, a generator of inputs drawn from the rng it is
 given (grading draws them from the class's secret; the self-check ships one preview
-draw of the public checks), and a comparator with its tolerance.
+draw of the public checks), and a comparator with its tolerance: a generic one
+(allclose, equal, raises) or one of harness.py's, named with comparator().
 """
 import numpy as np
 
-from grader.checks import Assignment, Check, Question, allclose, call
+from grader.checks import Assignment, Check, Question, call, comparator
 
 from .mistakes import MISTAKES
 
@@ -51,10 +53,10 @@ ASSIGNMENT = Assignment(
     questions=(
         Question("clip", "Gradient clipping", (
             Check("clip: long gradients", "clip_by_norm", 1, long_gradients,
-                  allclose(rtol=1e-9, atol=1e-12), public=True,
+                  comparator("close_in_norm", rtol=1e-9), public=True,
                   description="gradients longer than max_norm come back with norm max_norm"),
             Check("clip: hidden short and long", "clip_by_norm", 1, short_and_long,
-                  allclose(rtol=1e-9, atol=1e-12),
+                  comparator("close_in_norm", rtol=1e-9),
                   description="short gradients unchanged, long ones scaled down"),
         )),
     ),
@@ -62,6 +64,41 @@ ASSIGNMENT = Assignment(
     mistakes=MISTAKES,
     functions=("clip_by_norm",),
 )
+'''
+
+HARNESS = '''"""{id}'s own part of the harness: the comparators and objectives its checks name.
+
+The grader loads this file and sends a copy wherever the checks run: its own
+process (where scoring happens), the student's sandbox and the self-check. It
+runs in the student's process too: plain numpy, and nothing secret.
+
+A check names a comparator with ``comparator("name", **params)`` (beside the
+generic allclose, equal and raises) and, as an argument that becomes a gradient
+function, an objective with ``objective("name", **data)``.
+"""
+import numpy as np
+
+from .compare import Verdict, numeric  # the harness's own, in every place this runs
+
+
+def close_in_norm(got, want, program, rtol=1e-9):
+    """The result within rtol of the expected one as a whole, ||got - want|| <= rtol ||want||,
+    where the generic allclose bounds each entry (a tiny entry may then be off by more)."""
+    if not got.get("ok"):
+        return Verdict(False, None, got.get("error", "failed"))
+    g, w = got["out"], want["out"]
+    if not numeric(g) or np.shape(g) != np.shape(w):
+        return Verdict(False, None, f"result: expected shape {{np.shape(w)}}, got {{type(g).__name__}}")
+    error = float(np.linalg.norm(np.subtract(g, w, dtype=float)) / max(np.linalg.norm(w), 1e-300))
+    if not error <= rtol:  # NaN fails too
+        return Verdict(False, error, f"result: relative error {{error:.2e}} exceeds rtol {{rtol:g}}")
+    return Verdict(True, error)
+
+
+COMPARATORS = {{"close_in_norm": close_in_norm}}
+# An objective is a factory: the data a check gives it -> a gradient function, e.g.
+#     def bowl(A): return lambda theta: A @ theta      with OBJECTIVES = {{"bowl": bowl}}
+OBJECTIVES = {{}}
 '''
 
 MISTAKES = '''"""Known mistakes of {id}: wrong implementations with a name and a hint.
@@ -112,6 +149,7 @@ def scaffold(folder: Path) -> Path:
     title = name.replace("_", " ").capitalize()
     (folder / "grading.py").write_text(GRADING.format(id=name, title=title))
     (folder / "mistakes.py").write_text(MISTAKES.format(id=name))
+    (folder / "harness.py").write_text(HARNESS.format(id=name))
     nbformat.write(_master(name, title), folder / "master.ipynb")
     (folder / ".gitignore").write_text("dist/\n")
     return folder

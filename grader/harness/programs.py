@@ -177,7 +177,7 @@ def _materialise(value, log, remote=None, sealed=False, own=None):
         grad = objective(value["$objective"], own)
 
         def recorded(*args, **kwargs):
-            # Rows seen per call (data objectives) or the point asked for (quadratic).
+            # Rows seen per call (data objectives) or the point asked for (of theta alone).
             X = args[1] if len(args) > 1 else kwargs.get("X")
             log.append(len(X) if X is not None else np.array(args[0], dtype=float))
             return grad(*args, **kwargs)
