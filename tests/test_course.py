@@ -76,11 +76,10 @@ def _edit(path: Path, old: str, new: str, count: int = 1):
     path.write_text(text.replace(old, new, count))
 
 
-def test_a_copied_assignment_with_other_points_and_tolerance_grades_differently(tmp_path):
-    copy = tmp_path / "a7_copy"
-    shutil.copytree(ROOT / "a7_optimizers", copy, ignore=shutil.ignore_patterns("dist"))
-    # SGD's single steps: 3 points instead of 1 (grading.py and the master's test), and a
-    # looser tolerance for single steps everywhere.
+def copy_a7_with_other_points_and_tolerance(source: Path, copy: Path) -> None:
+    """A7 copied to ``copy``: SGD's single steps 3 points instead of 1 (grading.py and the
+    master's test), and a looser tolerance for single steps everywhere (1e-3, not 1e-6)."""
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("dist", "__pycache__"))
     _edit(copy / "grading.py", 'Check(f"{name}: single steps", name, 1,',
           'Check(f"{name}: single steps", name, 3 if name == "sgd_update" else 1,')
     _edit(copy / "grading.py", "STEP = allclose(rtol=1e-6, atol=1e-12)",
@@ -91,21 +90,35 @@ def test_a_copied_assignment_with_other_points_and_tolerance_grades_differently(
     question = next(c for c in nb.cells if c.cell_type == "raw" and "name: sgd\n" in c.source)
     question.source = re.sub(r"points: \d+", "points: 7", question.source)
     nbformat.write(nb, copy / "master.ipynb")
-    assert run("assign", copy, "--out", tmp_path / "dist").returncode == 0
 
-    subs = tmp_path / "subs"
-    subs.mkdir()
+
+def slightly_off_sgd(folder: Path) -> None:
+    """A correct A7 notebook whose SGD steps are off by 1e-5: between the two tolerances."""
     off = nbfactory.CORRECT_A7.replace("return theta - lr * g", "return theta - lr * g * (1 + 1e-5)")
-    nbfactory.write(subs, "slightly_off", nbfactory.notebook(off))
-    for ref, out in (("a7_optimizers", "builtin"), (copy, "copy")):
-        result = run("grade", subs, "--assignment", ref, "--out", tmp_path / out, "--quiet",
-                     "--secret", "s")
-        assert result.returncode == 0, result.stderr
-    builtin, copied = _rows(tmp_path / "builtin")["slightly_off"], _rows(tmp_path / "copy")["slightly_off"]
+    nbfactory.write(folder, "slightly_off", nbfactory.notebook(off))
+
+
+def assert_changed_grades(builtin: dict, copied: dict) -> None:
     assert (builtin["max_score"], copied["max_score"]) == ("30", "32")
     # Off by 1e-5: fails the step checks at rtol 1e-6 and passes them at 1e-3: the public
     # single steps (now 3 points) and the hidden steps (1 point).
     assert float(copied["sgd"]) - float(builtin["sgd"]) == 3 + 1
+
+
+def test_a_copied_assignment_with_other_points_and_tolerance_grades_differently(tmp_path):
+    copy = tmp_path / "a7_copy"
+    copy_a7_with_other_points_and_tolerance(ROOT / "a7_optimizers", copy)
+    assert run("assign", copy, "--out", tmp_path / "dist").returncode == 0
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    slightly_off_sgd(subs)
+    for ref, out in (("a7_optimizers", "builtin"), (copy, "copy")):
+        result = run("grade", subs, "--assignment", ref, "--out", tmp_path / out, "--quiet",
+                     "--secret", "s")
+        assert result.returncode == 0, result.stderr
+    assert_changed_grades(_rows(tmp_path / "builtin")["slightly_off"],
+                          _rows(tmp_path / "copy")["slightly_off"])
 
 
 def test_metadata_names_an_id_and_never_makes_the_grader_import_code(tmp_path):

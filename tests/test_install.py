@@ -1,11 +1,14 @@
 """The wheel installs like any other package and grades like the editable install."""
+import csv
 import json
 import shutil
 import subprocess
 import sys
 import tomllib
 import zipfile
+from pathlib import Path
 
+import nbformat
 import pytest
 
 from install import ROOT, build_wheel, clean_env, fresh_venv
@@ -74,6 +77,44 @@ def test_installed_assign_runs(installed, tmp_path):
     run = subprocess.run([str(bin_folder / "grader"), "assign", "--help"], cwd=tmp_path,
                          env=clean_env(bin_folder), capture_output=True, text=True)
     assert run.returncode == 0 and "usage: grader assign" in run.stdout, run.stderr
+
+
+def test_installed_grader_grades_a_copied_assignment_with_its_edits(installed, tmp_path):
+    """A tutor with only the installed package copies A7 out of it, gives SGD's single
+    steps 3 points and every single step a tolerance of 1e-3, builds the bundle and
+    grades: the copy's grades, not the built-in ones."""
+    from test_course import (assert_changed_grades, copy_a7_with_other_points_and_tolerance,
+                             slightly_off_sgd)
+
+    _, bin_folder = installed
+    env = clean_env(bin_folder)
+
+    def grader(*args):
+        done = subprocess.run([str(bin_folder / "grader"), *map(str, args)], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    shipped = subprocess.run([str(bin_folder / "python"), "-c",
+                              "from grader import course; print(course.builtin_root())"],
+                             cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    builtin = Path(shipped.stdout.strip()) / "a7_optimizers"
+    assert str(bin_folder.parent) in str(builtin) and str(ROOT) not in str(builtin)
+    copy = tmp_path / "course" / "a7_optimizers"
+    copy_a7_with_other_points_and_tolerance(builtin, copy)
+    grader("assign", copy)
+    template = nbformat.read(copy / "dist" / "student" / "a7_optimizers.ipynb", as_version=4)
+    assert template.metadata["grader"]["assignment"] == "a7_optimizers"
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    slightly_off_sgd(subs)
+    rows = {}
+    for ref, out in (("a7_optimizers", "builtin"), (copy, "copy")):
+        grader("grade", subs, "--assignment", ref, "--out", tmp_path / out, "--quiet",
+               "--secret", "s")
+        with open(tmp_path / out / "grades.csv", newline="") as f:
+            rows[out] = next(r for r in csv.DictReader(f) if r["student"] == "slightly_off")
+    assert_changed_grades(rows["builtin"], rows["copy"])
 
 
 def isolations(out):

@@ -44,27 +44,32 @@ NONE = Extension()
 CURRENT = NONE  # the installed one, in a process that serves one assignment
 
 
+_loaded: dict = {}  # module name -> Extension: one per text, so that callers may keep it
+
+
 def load(source: str, origin: str = "harness.py") -> Extension:
     """The module in ``source`` executed as a module of this package (once per text)."""
     if not source:
         return NONE
     name = f"{__package__}.assignment_{hashlib.sha256(source.encode()).hexdigest()[:16]}"
-    module = sys.modules.get(name)
-    if module is None:
-        module = types.ModuleType(name)
-        module.__file__, module.__package__ = origin, __package__
-        sys.modules[name] = module  # before running: a dataclass in it looks its module up
-        try:
-            exec(compile(source, origin, "exec"), module.__dict__)
-        except Exception as exc:
-            del sys.modules[name]
-            raise ExtensionError(f"{origin} does not load: {type(exc).__name__}: {exc}") from exc
+    if name in _loaded:
+        return _loaded[name]
+    module = types.ModuleType(name)
+    module.__file__, module.__package__ = origin, __package__
+    sys.modules[name] = module  # before running: a dataclass in it looks its module up
+    try:
+        exec(compile(source, origin, "exec"), module.__dict__)
+    except Exception as exc:
+        del sys.modules[name]
+        raise ExtensionError(f"{origin} does not load: {type(exc).__name__}: {exc}") from exc
     tables = [getattr(module, table, {}) for table in NAMES]
     for table, value in zip(NAMES, tables):
         if not isinstance(value, dict) or not all(
                 isinstance(k, str) and callable(v) for k, v in value.items()):
+            del sys.modules[name]
             raise ExtensionError(f"{origin}: {table} must be a dict of names to functions")
-    return Extension(*tables, source=source)
+    _loaded[name] = extension = Extension(*tables, source=source)
+    return extension
 
 
 def install(extension: Extension) -> None:
