@@ -116,9 +116,9 @@ def checks_data(spec, secret=None) -> bytes:
 def _seeded_fresh_generators():
     """Seed ``np.random.default_rng()`` while the data is made, so that it regenerates byte for byte.
 
-    A hidden check calls ``minibatch_indices`` without ``rng``, so the reference makes a fresh
-    Generator from the OS's entropy. Its output stored in the data is only an example: the
-    ``partition`` comparator judges properties and never compares with it.
+    A check may call a function without its ``rng``, so that the reference makes a fresh
+    Generator from the OS's entropy. Its output stored in the data is then only an example:
+    such a check's comparator judges properties and never compares with it.
     """
     original = np.random.default_rng
     seeds = itertools.count()

@@ -182,6 +182,7 @@ def _batch_facts(program, got):
 
 
 def batch_families(programs, results, verdicts):
+    """The families whose symptom every failed case shows (the diagnosis of ``partition``)."""
     facts = []
     for program, got in zip(programs, results):
         f = _batch_facts(program, got)

@@ -10,8 +10,9 @@ To teach the grader a new misconception, add a switch (or reuse one) and a
 ``minibatch_indices`` has no families here: its checks judge the batches by
 their properties (``partition``), and the order is random, so there are no
 outputs to reproduce. Its families are read from the batches' structure by
-``grader.diagnosis.explain`` (sizes as if drop_last were ignored, the last
-batch padded or merged, rows repeated, not shuffled, ...).
+``batch_families`` in ``harness.py``, the diagnosis of ``partition`` (sizes as
+if drop_last were ignored, the last batch padded or merged, rows repeated, not
+shuffled, ...).
 """
 import numpy as np
 
