@@ -6,8 +6,9 @@ points, tolerances), usually ``mistakes.py`` (the catalogue) and anything else
 its checks import, through relative imports (``from .mistakes import
 MISTAKES``), and, when its checks need comparators or objectives beyond the
 generic ones, ``harness.py`` (see ``grader.harness.extension``), which the
-grader loads here and sends to every sandbox and self-check. The grader imports no assignment by name: it loads a folder and
-passes the ``Assignment`` along. The built-in assignments are the folders of
+grader loads here and sends to every sandbox and self-check. The grader
+imports no assignment by name: it loads a folder and passes the
+``Assignment`` along. The built-in assignments are the folders of
 the ``assignments`` package, located without importing it.
 
 A notebook's metadata names its assignment only by id; an id maps to a
@@ -29,6 +30,9 @@ import numpy as np
 
 from grader.errors import UsageError
 from grader.harness import compare, extension
+
+#: The file of an assignment folder that holds its own comparators and objectives.
+HARNESS = "harness.py"
 
 
 def builtin_root() -> Path:
@@ -126,9 +130,6 @@ def _objectives(value) -> set:
         return set().union(*(_objectives(v) for v in value))
     return set()
 
-
-#: The file of an assignment folder that holds its own comparators and objectives.
-HARNESS = "harness.py"
 
 
 def _package(folder: Path) -> str:
