@@ -5,7 +5,9 @@ are results of ``programs.run``, and returns a ``Verdict``. Comparators are
 named so a check can be stored as data (the students' self-check reads the
 same names). Diagnosis uses the same comparators against the outputs of
 catalogued mistakes. The generic ones are here; an assignment names its own
-in its ``harness.py`` (see ``extension``).
+in its ``harness.py`` (see ``extension``), which may build on ``Verdict``, the
+generic comparators and the helpers ``numeric``, ``same``, ``show`` and
+``show_kind``.
 """
 from __future__ import annotations
 
