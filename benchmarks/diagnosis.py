@@ -47,7 +47,7 @@ def grade(name: str, function: str, impl) -> list:
 
 
 def ids_of(results) -> set:
-    return {d.get("id", d["name"]) for r in results if not r.passed for d in r.diagnosis}
+    return {d.id or d.name for r in results if not r.passed for d in r.diagnosis}
 
 
 def measure(short: str, split: str) -> dict:

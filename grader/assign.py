@@ -34,7 +34,8 @@ from grader.harness import wire
 HARNESS = Path(__file__).parent / "harness"
 SHIPPED = ("programs.py", "compare.py", "extension.py", "wire.py")
 OWN = "assignment.py"  # the assignment's harness.py, in the package
-EXPLAIN = Path(__file__).parent / "diagnosis" / "explain.py"  # the diagnosis, shared
+DIAGNOSIS = Path(__file__).parent / "diagnosis"
+SHARED = ("explain.py", "verdict.py")  # judging a check and its diagnosis, as the grader does
 REQUIREMENTS = "numpy>=1.24\nmatplotlib>=3.6\njupyter\n"
 
 
@@ -87,7 +88,8 @@ def write_selfcheck(folder: Path, data_name: str, data: bytes, code: str = "") -
         shutil.copyfile(HARNESS / module, folder / module)
     if code:
         (folder / OWN).write_text(code)
-    shutil.copyfile(EXPLAIN, folder / "explain.py")
+    for module in SHARED:
+        shutil.copyfile(DIAGNOSIS / module, folder / module)
     shutil.copyfile(HARNESS / "selfcheck.py", folder / "__init__.py")
     (folder / data_name).write_bytes(data)
 

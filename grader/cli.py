@@ -204,17 +204,18 @@ def _grade(args) -> int:
     if not args.quiet:
         summary.show(spec, records, out)
     if args.fail_under is not None and any(
-            r["status"] == Status.GRADED and r["score"] < args.fail_under for r in records):
+            r.status == Status.GRADED and r.score < args.fail_under for r in records):
         return 1
     return 0
 
 
 def _report(args) -> int:
-    from grader.reports import rebuild, summary
+    from grader.rebuild import rebuild
+    from grader.reports import summary
 
     spec, records, out = rebuild(args.out, args.manual, args.assignment)
     if args.manual:
-        marked = sum(w["points"] is not None for r in records for w in r["written"].values())
+        marked = sum(w.points is not None for r in records for w in r.written.values())
         print(f"merged {marked} marks from {args.manual}")
     if not args.quiet:
         summary.show(spec, records, out)

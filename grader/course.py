@@ -151,19 +151,19 @@ def _package(folder: Path) -> str:
     return name
 
 
-def source(spec) -> dict:
+def source(spec) -> str | None:
     """What a record keeps of where its assignment came from: nothing for a
     built-in one, else its folder."""
     if spec.id in builtin_names() and spec.folder == builtin_root() / spec.id:
-        return {}
-    return {"assignment_folder": str(spec.folder)}
+        return None
+    return str(spec.folder)
 
 
 def of_records(records: list, chosen: str | None = None):
     """The assignment a journal's records were graded as (``chosen`` wins)."""
     if chosen:
         return load(chosen)
-    kinds = {(r.get("assignment"), r.get("assignment_folder")) for r in records}
+    kinds = {(r.assignment, r.assignment_folder) for r in records}
     if len(kinds) != 1:
         raise UsageError("the journal holds no results of one assignment: grade again")
     (name, folder), = kinds

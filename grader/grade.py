@@ -5,7 +5,7 @@ import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader import __version__, course, reports, slicing
@@ -14,7 +14,8 @@ from grader.checks.secret import FILE_NAME as SECRET_FILE, Secret
 from grader.execute import Limits, choose, run_submission
 from grader.journal import INTERNAL, Journal
 from grader.notebooks import Unreadable, own_code, read_notebook
-from grader.scoring import as_dict, not_run, score_run
+from grader.record import Outcome, Record
+from grader.scoring import not_run, score_run
 from grader.errors import ClusterLost, UsageError
 from grader.submissions import discover
 from grader.status import Status
@@ -56,9 +57,9 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
                                          jobs, progress, secret, run_all)
     records = journal.latest()
     for record in records:  # results of an earlier run (--resume): their students' files
-        if record["student"] not in feedback:
-            feedback[record["student"]] = reports.write_student(spec, record, out)
-    reports.write_all(spec, records, out, students=False, texts=feedback)
+        if record.student not in feedback:
+            feedback[record.student] = reports.write_student(spec, record, out)
+    reports.write_all(spec, course.template(spec), records, out, students=False, texts=feedback)
     return spec, records, out
 
 
@@ -77,7 +78,7 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
     prepared = prepare(spec, secret)
     plan, case_index = _flatten(prepared)
     given = course.template(spec).cells
-    source = course.source(spec)  # where ``grader report`` finds the assignment again
+    folder = course.source(spec)  # where ``grader report`` finds the assignment again
     shipped = course.files(spec)
     code = spec.extension.source  # its harness.py, loaded in every sandbox
 
@@ -95,30 +96,32 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
             key["run_all"] = True
         if (record := journal.reusable(job.submission.student, key)) is not None:
             return record  # its student's files are written with the class's
-        record = {"student": job.submission.student, **key, **source, "max_score": spec.max_score,
-                  "origin": job.submission.origin,
-                  "name": job.submission.name or job.submission.student,
-                  "lms": job.submission.lms,
-                  "answers": job.notebook.answers if job.notebook else {},
-                  # what the student wrote, for the similarity finder in the report
-                  "own_code": own_code(job.notebook.cells, given) if job.notebook else []}
         if job.status:
-            record.update(_unrun(spec, prepared, job))
+            outcome = _unrun(spec, prepared, job)
         else:
             try:
                 raw, skipped = slicing.run(with_files, job.notebook.cells, plan, limits,
                                            None if run_all else wanted)
-                record.update(score_run(prepared, raw, case_index), skipped_cells=skipped)
+                outcome = replace(score_run(prepared, raw, case_index), skipped_cells=skipped)
             except ClusterLost:
                 raise  # the run cannot go on (its Dask scheduler is gone): no row, --resume
             except Exception as exc:  # a fault of ours must still leave the student a row
-                record.update(_internal(spec, prepared, job, exc))
+                outcome = _internal(spec, prepared, job, exc)
+        record = Record(
+            student=job.submission.student, **key, assignment_folder=folder,
+            max_score=spec.max_score, origin=job.submission.origin,
+            name=job.submission.name or job.submission.student, lms=job.submission.lms,
+            answers=job.notebook.answers if job.notebook else {},
+            # what the student wrote, for the similarity finder in the report
+            own_code=own_code(job.notebook.cells, given) if job.notebook else [],
+            **vars(outcome))
         # The student's own files now, while other submissions run; the class's at the end.
         try:
-            feedback[record["student"]] = reports.write_student(spec, journal.append(record), out)
+            feedback[record.student] = reports.write_student(spec, journal.append(record), out)
         except Exception as exc:  # e.g. a result no report can render: the row says so
-            record.update(_internal(spec, prepared, job, exc), answers={}, own_code=[])
-            feedback[record["student"]] = reports.write_student(spec, journal.append(record), out)
+            record = replace(record, **vars(_internal(spec, prepared, job, exc)), answers={},
+                             own_code=[])
+            feedback[record.student] = reports.write_student(spec, journal.append(record), out)
         return record
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -210,14 +213,11 @@ def _flatten(prepared):
     return plan, index
 
 
-def _internal(spec, prepared, job, exc) -> dict:
+def _internal(spec, prepared, job, exc) -> Outcome:
     job.status, job.reason = Status.ERROR, f"{INTERNAL}: {type(exc).__name__}: {str(exc)[:300]}"
     return _unrun(spec, prepared, job)
 
 
-def _unrun(spec, prepared, job) -> dict:
-    return {"status": job.status, "reason": job.reason, "score": 0.0,
-            "questions": {q.name: 0.0 for q in spec.questions},
-            "checks": [as_dict(not_run(p, job.status)) for p in prepared],
-            "cells": [], "output": "", "seconds": 0.0, "isolation": "",
-            "memory_cap": ""}
+def _unrun(spec, prepared, job) -> Outcome:
+    return Outcome(job.status, job.reason, 0.0, {q.name: 0.0 for q in spec.questions},
+                   [not_run(p, job.status) for p in prepared])

@@ -7,7 +7,9 @@ with the operating system; only a power cut could lose the last lines, which
 reuses records whose content hash and versions still match. Reports are
 always built from the journal, so a resumed run writes the same files.
 Every record is cut to the caps of ``grader.bounds`` when written and when
-read, so no line grows with what a notebook prints or sends.
+read, so no line grows with what a notebook prints or sends. A line is JSON
+(``Record.to_json``); one that is not a record (cut short by a kill, or edited)
+is skipped, and its student graded again by ``--resume``.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import threading
 from pathlib import Path
 
 from grader.bounds import bounded
+from grader.record import BadRecord, Record
 
 NAME = "journal.jsonl"
 INTERNAL = "internal grader error"
@@ -24,40 +27,41 @@ INTERNAL = "internal grader error"
 class Journal:
     def __init__(self, out: Path, resume: bool):
         self.path = Path(out) / NAME
-        self.records: dict = {}
+        self.records: dict = {}   # student -> Record
+        self.skipped = 0          # lines that held no record
         if resume and self.path.exists():
             for line in self.path.read_text(encoding="utf-8").splitlines():
                 try:
-                    record = bounded(json.loads(line))
-                except (ValueError, AttributeError, RecursionError):
-                    continue  # a line cut short by a kill
-                if not isinstance(record.get("student"), str):
+                    record = Record.from_json(bounded(json.loads(line)))
+                except (BadRecord, ValueError, AttributeError, RecursionError):
+                    self.skipped += 1  # e.g. a line cut short by a kill
                     continue
-                self.records[record["student"]] = record
+                self.records[record.student] = record
         elif self.path.exists():
             self.path.unlink()
         self._lock = threading.Lock()
 
-    def reusable(self, student: str, key: dict) -> dict | None:
+    def reusable(self, student: str, key: dict) -> Record | None:
+        """The student's record if its fields equal ``key``'s (and it is no fault of ours)."""
         record = self.records.get(student)
-        if record and all(record.get(k) == v for k, v in key.items()) \
-                and not record.get("reason", "").startswith(INTERNAL):
+        if record and all(getattr(record, k) == v for k, v in key.items()) \
+                and not record.reason.startswith(INTERNAL):
             return record
         return None  # a fault of ours is graded again, never reused
 
-    def append(self, record: dict) -> dict:
+    def append(self, record: Record) -> Record:
         """Write ``record``; returns it as the journal holds it (as read back later)."""
-        line = json.dumps(bounded(record), sort_keys=True, default=_json_default) + "\n"
-        stored = json.loads(line)
+        line = json.dumps(bounded(record.to_json()), sort_keys=True, default=_json_default) + "\n"
+        stored = Record.from_json(json.loads(line))
         with self._lock:
             with open(self.path, "a", encoding="utf-8") as f:
                 f.write(line)
-            self.records[record["student"]] = stored
+            self.records[record.student] = stored
         return stored
 
     def latest(self) -> list:
         """The latest record of every student, sorted by student id."""
-        return sorted(self.records.values(), key=lambda r: r["student"])
+        return sorted(self.records.values(), key=lambda r: r.student)
 
 
 def load(out: Path) -> list:

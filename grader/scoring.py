@@ -1,9 +1,11 @@
 """Compare a submission's raw outputs with the expected ones; give points.
 
-Every verdict is computed here, in the grader's process, from plain data
-the student's process returned. A failed check is diagnosed by
-``grader.diagnosis.explain``: the failure kind, where it goes wrong, and the
-mistake families whose outputs reproduce the student's.
+Every verdict is computed in the grader's process, from plain data the
+student's process returned, by ``grader.diagnosis.verdict.judge`` (which the
+self-check calls too): the comparator's verdict of each case and, for a
+failed check, its diagnosis (the failure kind, where it goes wrong, and the
+mistake families whose outputs reproduce the student's). This module adds
+what only the grader says: points, and the words of a failure.
 
 A failed check says which kind of failure it was in words fixed here
 (``KINDS``), never a message from the run or an expected or got value: its
@@ -15,42 +17,33 @@ from __future__ import annotations
 
 import builtins
 import re
-from dataclasses import dataclass, field
+from dataclasses import replace
 
-from grader.diagnosis import explain
-from grader.harness.compare import judge
+from grader.diagnosis import verdict
+from grader.record import CellError, CheckResult, Outcome
 from grader.status import ORDER, Status
 
 
-@dataclass
-class CheckResult:
-    name: str
-    question: str
-    function: str
-    points: float
-    max_points: float
-    passed: bool
-    public: bool
-    rel_err: float | None = None
-    message: str = ""
-    diagnosis: list = field(default_factory=list)  # [{"id", "name", "hint", "kind"}]
-
-
 def judge_check(prep, results: list) -> CheckResult:
-    """One check: passed when every case passes; the worst relative error is kept."""
-    verdicts = [judge(prep.check.compare, got, want, program, prep.extension)
-                for got, want, program in zip(results, prep.expected, prep.programs)]
-    failed = [v for v in verdicts if not v.passed]
-    rel = max((v.rel_err for v in verdicts if v.rel_err is not None), default=None)
+    """One check: passed when every case passes; the worst relative error is kept
+    for a public check; a failed one says its kind of failure in ``KINDS``."""
+    judged = verdict.judge(prep.check.compare, prep.programs, prep.expected, results,
+                           families(prep), prep.returns, prep.extension)
     check = prep.check
     result = CheckResult(check.name, prep.question.name, check.function,
-                         0.0 if failed else float(check.points), float(check.points),
-                         not failed, check.public, rel if check.public else None)
-    if failed:
-        result.diagnosis = diagnose(prep, results)
-        k = next(i for i, v in enumerate(verdicts) if not v.passed)
-        result.message = failure_kind(check.compare["kind"], results[k], verdicts[k])
+                         float(check.points) if judged.passed else 0.0, float(check.points),
+                         judged.passed, check.public, judged.rel_err if check.public else None)
+    if not judged.passed:
+        result.diagnosis = judged.diagnosis
+        k = judged.failed
+        result.message = failure_kind(check.compare["kind"], results[k], judged.cases[k])
     return result
+
+
+def families(prep) -> list:
+    """The mistake families' outputs on the check's programs, as ``verdict.judge`` takes them."""
+    return [{"id": m.id, "name": m.name, "hint": m.hint, "outputs": outputs}
+            for m, outputs in prep.mistakes]
 
 
 # -- what a failed check may say -------------------------------------------------
@@ -98,35 +91,29 @@ KINDS = frozenset(
     + [f"{NOT_RUN} ({s})" for s in ORDER if s != Status.GRADED])
 
 
-def failure_kind(comparator: str, got, verdict) -> str:
+def failure_kind(comparator: str, got, case) -> str:
     """A fixed description of why a case failed, from ``KINDS``."""
     if not isinstance(got, dict) or not got.get("ok"):
         kind = got.get("exc_type") if isinstance(got, dict) else None
         if kind in _NOT_RAISED:
             return _NOT_RAISED[kind]
         return f"{RAISED} ({kind})" if kind in _ERRORS else RAISED
-    message = verdict.message if isinstance(verdict.message, str) else ""
+    message = case.message if isinstance(case.message, str) else ""
     for pattern, kind in _RETURNED:
         if pattern.match(message):
             return kind
     return _BY_COMPARATOR.get(comparator, WRONG)
 
 
-def shown(check: dict) -> dict:
+def shown(check: CheckResult) -> CheckResult:
     """The check as a report may show it, whatever the record holds: a message
     from ``KINDS``, no values, and a relative error for public checks only.
     Every renderer reads checks through this."""
-    message = check.get("message")
-    return dict(check, message=message if message in KINDS or not message else WRONG,
-                detail="", rel_err=check.get("rel_err") if check.get("public") is True else None)
-
-
-def diagnose(prep, results: list) -> list:
-    """Failure kind, where it goes wrong, and the families that reproduce the outputs."""
-    families = [{"id": m.id, "name": m.name, "hint": m.hint, "outputs": outputs}
-                for m, outputs in prep.mistakes]
-    return explain.diagnose(prep.check.compare, prep.programs, prep.expected, results,
-                            families, prep.returns, prep.extension)
+    message = check.message if check.message in KINDS or not check.message else WRONG
+    rel_err = check.rel_err if check.public else None
+    if message == check.message and rel_err == check.rel_err:
+        return check
+    return replace(check, message=message, rel_err=rel_err)
 
 
 def agree_per_function(checks: list) -> None:
@@ -135,7 +122,7 @@ def agree_per_function(checks: list) -> None:
     for c in checks:
         by_function.setdefault(c.function, []).append(c)
     for group in by_function.values():
-        for c, diagnosis in zip(group, explain.agree([c.diagnosis for c in group])):
+        for c, diagnosis in zip(group, verdict.agree([c.diagnosis for c in group])):
             c.diagnosis = diagnosis
 
 
@@ -148,51 +135,46 @@ def not_run(prep, status: str = "") -> CheckResult:
                        False, check.public, None, message)
 
 
-def as_dict(result: CheckResult) -> dict:
-    out = dict(vars(result))  # flat fields: cheaper than dataclasses.asdict's deep copy
-    out["diagnosis"] = [dict(d) for d in result.diagnosis]
-    return out
-
-
 # -- a whole submission ---------------------------------------------------------
 
 STATUS_OF_RUN = {"ok": Status.GRADED, "timeout": Status.TIMEOUT, "crashed": Status.ERROR,
                  "protocol": Status.ERROR, "memory": Status.MEMORY}
 
 
-def said_of(cell: dict) -> dict:
+def said_of(cell: dict) -> CellError | None:
     """A cell's error as feedback may say it: its built-in exception type and the
     line it was raised at. The notebook's process holds the graded inputs while
     its cells run (sealed inputs are made first), so the text of its errors
-    could carry them out; a student reads the message by running the cell."""
+    could carry them out; a student reads the message by running the cell.
+    None for a cell that raised nothing (or sent no error we can read)."""
     error = cell.get("error")
     if not isinstance(error, dict):
-        return {"index": cell.get("index"), "error": None}
+        return None
+    index = cell.get("index") if type(cell.get("index")) is int else None
     kind = error.get("type") if error.get("type") in _ERRORS else "Exception"
     lines = [m.group(0) for w in error.get("where") or [] if isinstance(w, str)
              for m in [re.match(r"line \d{1,7}", w)] if m]
-    return {"index": cell.get("index"), "error": {"type": kind, "message": f"{kind} raised",
-                                                  "where": lines[-1:]}}
+    return CellError(index, kind, f"{kind} raised", lines[-1:])
 
 
-def score_run(prepared: list, raw, case_index: list) -> dict:
-    """Judge every check from a RawRun; returns the scored part of a record.
+def score_run(prepared: list, raw, case_index: list) -> Outcome:
+    """Judge every check from a RawRun; returns the submission's outcome.
 
     ``case_index[i]`` lists the positions in the run's results of check i's cases.
     """
+    status = STATUS_OF_RUN.get(raw.status, Status.ERROR)
     checks = []
     for prep, positions in zip(prepared, case_index):
         results = [raw.results.get(k) for k in positions]
         if any(r is None for r in results):
-            checks.append(not_run(prep, STATUS_OF_RUN.get(raw.status, Status.ERROR)))
+            checks.append(not_run(prep, status))
         else:
             checks.append(judge_check(prep, results))
     agree_per_function(checks)
     questions: dict = {}
     for prep, result in zip(prepared, checks):
         questions[prep.question.name] = questions.get(prep.question.name, 0.0) + result.points
-    return {"status": STATUS_OF_RUN.get(raw.status, Status.ERROR), "reason": raw.reason,
-            "score": round(sum(questions.values()), 6), "questions": questions,
-            "checks": [as_dict(c) for c in checks], "cells": [said_of(c) for c in raw.cells],
-            "output": raw.output[-4000:], "seconds": round(raw.seconds, 3),
-            "isolation": raw.isolation, "memory_cap": raw.memory_cap}
+    cells = [e for e in map(said_of, raw.cells) if e is not None]
+    return Outcome(status, raw.reason, round(sum(questions.values()), 6), questions, checks,
+                   cells, raw.output[-4000:], round(raw.seconds, 3), raw.isolation,
+                   raw.memory_cap)

@@ -120,7 +120,7 @@ def test_every_mistake_fails_and_is_named(mistake, seed):
                for p in preps_of(mistake.function, seed)]
     failed = [r for r in results if not r.passed]
     assert failed, f"{mistake.name} passes every check"
-    named = [r.name for r in failed if mistake.name in [d["name"] for d in r.diagnosis]]
+    named = [r.name for r in failed if mistake.name in [d.name for d in r.diagnosis]]
     assert named, f"{mistake.name} is not named on any of {[r.name for r in failed]}"
 
 

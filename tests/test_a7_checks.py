@@ -23,7 +23,7 @@ def test_every_known_mistake_fails_and_is_named(mistake):
     results = results_for("a7_optimizers", {mistake.function: mistake.impl}, mistake.function)
     failed = [r for r in results if not r.passed]
     assert failed, "the mistake passed every check"
-    named = {d["name"] for r in failed for d in r.diagnosis}
+    named = {d.name for r in failed for d in r.diagnosis}
     assert mistake.name in named
 
 

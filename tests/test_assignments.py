@@ -34,17 +34,17 @@ def _grade_one(path, name, tmp_path):
 @pytest.mark.parametrize("name", NAMES)
 def test_master_scores_full_marks(name, tmp_path):
     spec, record = _grade_one(ROOT / name / "master.ipynb", name, tmp_path)
-    assert record["status"] == "graded", record["reason"]
-    assert [c["index"] for c in record["cells"] if c["error"]] == []
+    assert record.status == "graded", record.reason
+    assert [c.index for c in record.cells] == []
     bonus = sum(q.points for q in spec.questions if q.bonus)
-    assert record["score"] == spec.max_score + bonus
+    assert record.score == spec.max_score + bonus
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_template_runs_and_scores_zero(name, tmp_path, bundles):
     spec, record = _grade_one(bundles[name] / f"{name}.ipynb", name, tmp_path)
-    assert record["status"] == "graded" and record["score"] == 0
-    errors = [c["error"]["type"] for c in record["cells"] if c["error"]]
+    assert record.status == "graded" and record.score == 0
+    errors = [c.type for c in record.cells]
     # Only experiment cells that call the unimplemented stubs may raise, and only that.
     assert set(errors) <= {"NotImplementedError"}
 
@@ -255,8 +255,8 @@ def test_example_class(name, tmp_path):
     spec, records, out = grade(folder, tmp_path / "out", jobs=2, limits=Limits(timeout=10))
     full = spec.max_score + sum(q.points for q in spec.questions if q.bonus)
     for r in records:
-        status, perfect = next(v for k, v in EXPECTED_EXAMPLES.items() if r["student"].startswith(k))
-        assert r["status"] == status, (r["student"], r["reason"])
-        assert (r["score"] == full) == perfect, (r["student"], r["score"])
-        if r["student"].startswith("mistake"):
-            assert any(c["diagnosis"] for c in r["checks"]), r["student"]
+        status, perfect = next(v for k, v in EXPECTED_EXAMPLES.items() if r.student.startswith(k))
+        assert r.status == status, (r.student, r.reason)
+        assert (r.score == full) == perfect, (r.student, r.score)
+        if r.student.startswith("mistake"):
+            assert any(c.diagnosis for c in r.checks), r.student

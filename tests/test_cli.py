@@ -134,15 +134,16 @@ def test_files_written_during_grading_equal_a_rebuild_from_the_journal(small_cla
 
 def test_resume_grades_faults_of_the_grader_again(tmp_path):
     from grader.journal import Journal
+    from grader.record import Record
     key = {"sha256": "abc", "grader_version": "1", "assignment": "a7", "assignment_version": "1"}
     journal = Journal(tmp_path, resume=False)
-    journal.append({"student": "ours", **key, "status": "error",
-                    "reason": "internal grader error: OSError: the fork server did not start"})
-    journal.append({"student": "theirs", **key, "status": "error",
-                    "reason": "the notebook's process ended during cell 2"})
+    for student, reason in (("ours", "internal grader error: OSError: the fork server did not start"),
+                            ("theirs", "the notebook's process ended during cell 2")):
+        journal.append(Record(student=student, **key, max_score=30.0, status="error",
+                              reason=reason, score=0.0, questions={}, checks=[]))
     again = Journal(tmp_path, resume=True)
     assert again.reusable("ours", key) is None
-    assert again.reusable("theirs", key)["status"] == "error"
+    assert again.reusable("theirs", key).status == "error"
     assert again.reusable("theirs", dict(key, sha256="changed")) is None
 
 

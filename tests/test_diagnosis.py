@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import assignments
 from checks_helpers import prepared, results_for
-from grader.diagnosis import explain
+from grader.diagnosis import explain, verdict
 from grader.harness import programs
 from grader.scoring import judge_check
 
@@ -29,7 +29,7 @@ def test_float64_is_a_dtype_failure_never_a_family():
     """Only the float32 check fails; its values are right, so nothing more is said."""
     results = failed("a7_optimizers", "rmsprop_update", rmsprop_float64)
     assert [r.name for r in results] == ["rmsprop_update: float32 and pure"]
-    assert [d["id"] for d in results[0].diagnosis] == ["kind: dtype"]
+    assert [d.id for d in results[0].diagnosis] == ["kind: dtype"]
     assert results[0].message == "wrong dtype"
 
 
@@ -42,9 +42,9 @@ def test_the_state_is_named_as_the_first_wrong_value():
     """No family reproduces |g|**3; the feedback still says r went wrong and theta followed."""
     results = failed("a7_optimizers", "adagrad_update", adagrad_unsquared)
     steps = next(r for r in results if r.name == "adagrad_update: single steps")
-    where = [d["name"] for d in steps.diagnosis if d["kind"] == "where"]
+    where = [d.name for d in steps.diagnosis if d.kind == "where"]
     assert where == ["your r is wrong after one step; theta follows from it"]
-    assert not [d for d in steps.diagnosis if d["kind"] == "family"]
+    assert not [d for d in steps.diagnosis if d.kind == "family"]
 
 
 @settings(max_examples=60, deadline=None)
@@ -71,9 +71,9 @@ def adam_t_shift(theta, g, s, r, t, lr=0.001, rho1=0.9, rho2=0.999, delta=1e-8):
 
 def test_a_family_is_named_only_where_it_reproduces_every_case():
     results = failed("a7_optimizers", "adam_update", adam_t_shift)
-    assert results and all("t offset" in [d["id"] for d in r.diagnosis] for r in results)
+    assert results and all("t offset" in [d.id for d in r.diagnosis] for r in results)
     for r in results:  # a family that does not reproduce the outputs is never named
-        assert "no bias correction" not in [d["id"] for d in r.diagnosis]
+        assert "no bias correction" not in [d.id for d in r.diagnosis]
 
 
 def accumulated_summed(grad_fn, theta, X, y, micro_batch_size):
@@ -86,10 +86,10 @@ def test_families_that_fit_one_check_by_coincidence_are_dropped():
     """One row at a time, a sum, a sum of means and a wrong denominator coincide; the
     other checks tell them apart, and agreement keeps only the sum."""
     results = failed("a6_batching", "accumulated_gradient", accumulated_summed)
-    per_check = [{d["id"] for d in r.diagnosis if d["kind"] == "family"} for r in results]
+    per_check = [{d.id for d in r.diagnosis if d.kind == "family"} for r in results]
     assert any(len(ids) > 1 for ids in per_check)
-    agreed = explain.agree([r.diagnosis for r in results])
-    assert all({d["id"] for d in ds if d["kind"] == "family"} == {"sum instead of mean"}
+    agreed = verdict.agree([r.diagnosis for r in results])
+    assert all({d.id for d in ds if d.kind == "family"} == {"sum instead of mean"}
                for ds in agreed)
 
 
@@ -99,7 +99,7 @@ def test_modified_input_is_said_plainly():
             theta -= lr * grad_fn(theta, X[idx], y[idx])
         return theta
     results = failed("a6_batching", "train_epoch", in_place)
-    assert any(d["id"] == "kind: modified input" for r in results for d in r.diagnosis)
+    assert any(d.id == "kind: modified input" for r in results for d in r.diagnosis)
 
 
 def test_global_random_state_is_said_plainly():
@@ -108,7 +108,7 @@ def test_global_random_state_is_said_plainly():
         stop = d - d % batch_size if drop_last else d
         return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
     results = failed("a6_batching", "minibatch_indices", indices)
-    assert results and all(r.diagnosis[0]["id"] == "kind: ignores rng" for r in results)
+    assert results and all(r.diagnosis[0].id == "kind: ignores rng" for r in results)
 
 
 def test_an_unseeded_generator_of_its_own_is_not_deterministic():
@@ -117,7 +117,7 @@ def test_an_unseeded_generator_of_its_own_is_not_deterministic():
         stop = d - d % batch_size if drop_last else d
         return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
     results = failed("a6_batching", "minibatch_indices", indices)
-    assert results and all(r.diagnosis[0]["id"] == "kind: not deterministic" for r in results)
+    assert results and all(r.diagnosis[0].id == "kind: not deterministic" for r in results)
 
 
 def test_batches_are_diagnosed_from_their_structure():
@@ -129,7 +129,7 @@ def test_batches_are_diagnosed_from_their_structure():
             batches[-1] = np.concatenate([batches[-1], order[:batch_size - len(batches[-1])]])
         return batches
     results = failed("a6_batching", "minibatch_indices", indices)
-    assert results and all("last batch padded" in [d["id"] for d in r.diagnosis] for r in results)
+    assert results and all("last batch padded" in [d.id for d in r.diagnosis] for r in results)
 
 
 @pytest.mark.parametrize("name,function,impl", [
@@ -146,8 +146,8 @@ def test_the_self_check_gives_the_grader_s_diagnosis(selfcheck, name, function, 
             continue
         entry = next(e for e in sc._load() if e["name"] == prep.check.name)
         results = [programs.run(p, namespace, own=prep.extension) for p in prep.programs]
-        grader = [(d["id"], d["name"]) for d in judge_check(prep, results).diagnosis]
-        student = [(d["id"], d["name"]) for d in sc._diagnose(entry, sc._results(entry, namespace))]
+        grader = [(d.id, d.name) for d in judge_check(prep, results).diagnosis]
+        student = [(d.id, d.name) for d in sc._judge(entry, sc._results(entry, namespace)).diagnosis]
         assert grader == student, prep.check.name
 
 
@@ -155,7 +155,7 @@ def test_the_bundle_ships_outputs_not_code(bundles):
     folder = bundles["a7_optimizers"] / "selfcheck"
     assert sorted(os.listdir(folder)) == ["__init__.py", "assignment.py", "compare.py",
                                           "explain.py", "extension.py", "programs.py",
-                                          "public.bin", "wire.py"]
+                                          "public.bin", "verdict.py", "wire.py"]
     own = (assignments.load("a7_optimizers").folder / "harness.py").read_text()
     assert open(os.path.join(folder, "assignment.py")).read() == own
     for module in os.listdir(folder):

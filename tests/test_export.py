@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from grader.cli import main
+from grader.record import Record
 from install import ROOT
 
 FIXED = ["student", "assignment", "score", "max_score", "status", "reason"]
@@ -42,7 +43,9 @@ def graded(out, results):
         for r in results:
             w.writerow([r["student"], "a7_optimizers", r["score"], 30, r["status"], r.get("reason", ""), 0])
     (out / "journal.jsonl").write_text("".join(
-        json.dumps({"student": r["student"], "assignment": "a7_optimizers", "lms": r.get("lms")}) + "\n"
+        json.dumps(Record(student=r["student"], assignment="a7_optimizers", max_score=30.0,
+                          status=r["status"], reason=r.get("reason", ""), score=r["score"],
+                          questions={}, checks=[], lms=r.get("lms")).to_json()) + "\n"
         for r in results))
     return out
 

@@ -103,7 +103,7 @@ def run_autograder(root: Path, bin_folder: Path, path_first: Path | None = None,
     return results
 
 
-def expected(name: str, out: Path, zipped: Path) -> dict:
+def expected(name: str, out: Path, zipped: Path):
     """The same notebook through grader grade, in this process, with the zip's secret."""
     from grader.checks.secret import FILE_NAME, Secret
     from grader.grade import grade
@@ -155,9 +155,9 @@ def test_graded_as_grader_grade_grades(autograder, isolation, tmp_path, name):
                   {f"{name}.ipynb": (CLASS / f"{name}.ipynb").read_bytes()}, meta)
     results = run_autograder(root, bin_folder, fake)
     want = expected(name, tmp_path / "expected", zipped)
-    assert results["score"] == want["score"] and want["status"] == "graded"
+    assert results["score"] == want.score and want.status == "graded"
     assert [(t["name"], t["score"]) for t in results["tests"]] == \
-        [(c["name"], c["points"]) for c in want["checks"]]
+        [(c.name, c.points) for c in want.checks]
     assert "Ada Lovelace (4242)" in results["output"]
     hidden = [t for t in results["tests"] if t["visibility"] == "after_published"]
     assert hidden and all(t["output_format"] == "md" for t in results["tests"])

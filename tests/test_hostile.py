@@ -191,7 +191,7 @@ def graded(tmp_path_factory, request):
     with open(out / "grades.csv", newline="") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
     listener.running = False
-    return {"rows": rows, "records": {r["student"]: r for r in records}, "corpus": corpus,
+    return {"rows": rows, "records": {r.student: r for r in records}, "corpus": corpus,
             "before": before, "after": {p.name: p.read_bytes() for p in folder.iterdir()},
             "grades_then": grades_then, "out": out, "received": listener.received,
             "left": run_processes(sandbox_root)}
@@ -203,7 +203,7 @@ def test_status_and_score(graded, student):
     row = graded["rows"][student]
     assert (row["status"], float(row["score"])) == (status, score), row
     assert reason in row["reason"]
-    assert graded["records"][student]["isolation"].startswith("bubblewrap")
+    assert graded["records"][student].isolation.startswith("bubblewrap")
 
 
 def test_submissions_are_byte_identical(graded):
@@ -223,7 +223,7 @@ def test_no_process_of_the_run_is_left(graded):
 
 
 def test_printed_output_is_capped(graded):
-    output = graded["records"]["prints_100mb"]["output"]
+    output = graded["records"]["prints_100mb"].output
     assert len(output) < 10_000 and "output cut" in output
 
 

@@ -28,7 +28,7 @@ def test_kernel_and_warm_paths_give_identical_grades(name, tmp_path):
     _, _, warm = grade(folder, tmp_path / "warm", jobs=2, limits=limits, run_all=True, secret=same)
     _, records, kernel = grade(folder, tmp_path / "kernel", jobs=2, limits=limits, kernel=True,
                                run_all=True, secret=same)
-    assert all(r["isolation"] == "bubblewrap" for r in records)
-    statuses = [(r["student"], r["status"], r.get("reason")) for r in records]
+    assert all(r.isolation == "bubblewrap" for r in records)
+    statuses = [(r.student, r.status, r.reason) for r in records]
     assert (kernel / "grades.csv").read_text() == (warm / "grades.csv").read_text(), statuses
-    assert {r["status"] for r in records} == {"graded", "timeout"}
+    assert {r.status for r in records} == {"graded", "timeout"}

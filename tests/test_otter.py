@@ -149,7 +149,7 @@ def scored(built, work):
     for name in NAMES:
         _, records, _ = grade(work / "subs" / name, work / "ours" / name, assignment=name, jobs=2,
                               limits=Limits(timeout=120, call_timeout=20), secret=SECRET)
-        ours = {r["student"]: r for r in records}
+        ours = {r.student: r for r in records}
         for (job_name, path), otter_scores in zip(jobs, theirs):
             if job_name == name:
                 result[name][path.stem] = (otter_scores, ours[path.stem])
@@ -208,12 +208,12 @@ STUDENTS = [(name, stem) for name in NAMES
 def test_otter_run_scores_each_question_like_grader_grade(name, student, scored):
     spec = assignments.load(name)
     theirs, record = scored[name][student]
-    assert record["status"] == "graded", record["reason"]
+    assert record.status == "graded", record.reason
     assert {q: max_score for q, (_, max_score) in theirs.items()} == \
         {q.name: q.points for q in spec.questions}
-    assert {q: score for q, (score, _) in theirs.items()} == pytest.approx(record["questions"])
-    full = all(score == q.points for q in spec.questions for score in [record["questions"][q.name]])
-    assert full == student.startswith("correct"), record["questions"]
+    assert {q: score for q, (score, _) in theirs.items()} == pytest.approx(record.questions)
+    full = all(score == q.points for q in spec.questions for score in [record.questions[q.name]])
+    assert full == student.startswith("correct"), record.questions
 
 
 def test_the_comparison_covers_a_correct_notebook_and_every_mistake():

@@ -15,12 +15,14 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 import assignments
-from grader import bounds, scoring
+from grader import bounds, course, scoring
 from grader.journal import Journal, load
+from grader.record import Record
 from grader.reports import feedback, files, gradebook, gradescope, html, junit, manual, write_all
 from grader.reports.layout import markdown
 
 SPEC = assignments.load("a7_optimizers")
+GIVEN = course.template(SPEC)
 FRAGMENTS = ["`", "``", "```", "\n", "\r\n", "\r", "# ", "\n# h", "\n## h", "|", "| a | b |\n|---|---|",
              "[x](y)", "[x](javascript:alert(1))", "<http://e.invalid>", "https://e.invalid",
              "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "=cmd|' /C calc'!A0",
@@ -35,8 +37,14 @@ SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
-def record(student, text, public=True, passed=False):
+def record(student, text, public=True, passed=False, **fields):
     """A record of SPEC whose every text a notebook controls is ``text``."""
+    return Record.from_json(bounds.bounded(dict(record_json(student, text, public, passed),
+                                                **fields)))
+
+
+def record_json(student, text, public=True, passed=False):
+    """``record``'s fields as a journal line holds them."""
     checks = [{"name": c.name, "question": q.name, "function": c.function, "points": 0.0,
                "max_points": float(c.points), "passed": passed, "public": public,
                "rel_err": 0.123456 if public else None, "message": text, "detail": text,
@@ -113,9 +121,9 @@ def test_no_element_of_any_page_comes_from_student_text(text, tmp_path_factory):
     pages = {}
     for kind, value in (("hostile", text), ("benign", "x")):
         out = tmp_path_factory.mktemp(kind)
-        records = [dict(record(student, value), answers={"pseudocode": "an answer"})
+        records = [record(student, value, answers={"pseudocode": "an answer"})
                    for student in (value, value + "2")]
-        pages[kind] = _pages(html.write(SPEC, records, out / "report").parent)
+        pages[kind] = _pages(html.write(SPEC, GIVEN, records, out / "report").parent)
     assert pages["hostile"] == pages["benign"]
 
 
@@ -142,8 +150,7 @@ def test_similar_code_with_hostile_comments_and_ids_shows_as_code(text, tmp_path
                      else source for source in CORRECT_A7.splitlines())
     pages = []
     for a, b in ((text + "a", text + "b"), ("a", "b")):
-        records = [{"student": s, "status": "graded", "own_code": [{"cell": 0, "source": code}]}
-                   for s in (a, b)]
+        records = [record(s, "x", own_code=[{"cell": 0, "source": code}]) for s in (a, b)]
         pair, = similarity.find(records, [])
         page = html.pair_page(SPEC, pair, {a: "a.html", b: "b.html"})
         parser = Tags()
@@ -218,10 +225,10 @@ def test_gradescope_json_and_junit_xml_parse(text, public, tmp_path_factory):
     r = record(text, text, public)
     gradescope.write(r, folder / "r.json")
     data = _strict_json((folder / "r.json").read_text(encoding="utf-8"))
-    assert len(data["tests"]) == len(r["checks"]) + len(SPEC.written)
+    assert len(data["tests"]) == len(r.checks) + len(SPEC.written)
     junit.write([r, record("other", text)], folder / "j.xml")
     root = ET.parse(folder / "j.xml").getroot()  # expat refuses what XML 1.0 forbids
-    assert len(root.findall("testsuite/testcase")) == 2 * len(r["checks"])
+    assert len(root.findall("testsuite/testcase")) == 2 * len(r.checks)
 
 
 HUGE = 1_000_000
@@ -231,13 +238,13 @@ def _sizes(size, folder):
     """Bytes of the journal line and of every file written for one submission
     whose every text is ``size`` characters long."""
     text = ("=x\n`<b>" * size)[:size]
-    r = dict(record("s", text), own_code=[{"cell": i, "source": text} for i in range(3)],
+    r = dict(record_json("s", text), own_code=[{"cell": i, "source": text} for i in range(3)],
              answers={f"a{i}": text for i in range(50)}, cells=[{"index": i, "error": {
                  "message": text, "where": [text] * 50}} for i in range(100)] + [{"index": 0}] * 10 ** 4)
     folder.mkdir()
-    Journal(folder, resume=False).append(r)
+    Journal(folder, resume=False).append(Record.from_json(r))
     records = load(folder)
-    write_all(SPEC, records, folder)
+    write_all(SPEC, GIVEN, records, folder)
     junit.write(records, folder / "junit.xml")
     return {p.relative_to(folder).as_posix(): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
 
@@ -255,7 +262,7 @@ def test_the_journal_gives_back_what_it_wrote_within_the_caps(text, tmp_path_fac
     r = record(text, text)
     stored = Journal(folder, resume=False).append(r)
     assert load(folder) == [stored]
-    assert stored["student"] == text and stored["reason"] == bounds.cut(text, bounds.MESSAGE)
+    assert stored.student == text and stored.reason == bounds.cut(text, bounds.MESSAGE)
 
 
 # -- hidden checks ---------------------------------------------------------------
@@ -290,7 +297,7 @@ def _wrong(result, how):
 @pytest.mark.parametrize("how", ["raise", "raise-own", "missing", "shape", "values", "text"])
 def test_a_failed_hidden_check_says_only_the_kind_of_failure(hidden_prep, how, tmp_path):
     results = [_wrong(r, how) for r in hidden_prep.expected]
-    check = scoring.as_dict(scoring.judge_check(hidden_prep, results))
+    check = scoring.judge_check(hidden_prep, results).to_json()
     assert not check["passed"] and check["message"] in scoring.KINDS
     assert check.get("detail", "") == "" and check["rel_err"] is None
     assert CANARY not in json.dumps(check) and "7.3" not in json.dumps(check)
@@ -305,13 +312,14 @@ def test_no_renderer_shows_what_a_hidden_check_holds(text, tmp_path_factory):
     """Even a record that holds run text for a hidden check (a journal of an
     older version, say) shows only fixed words."""
     folder = tmp_path_factory.mktemp("hidden")
-    r = record("s", "x", public=False)
+    r = record_json("s", "x", public=False)
     for c in r["checks"]:
         c.update(message=CANARY + text, detail=CANARY, rel_err=7.3194e-3, diagnosis=[])
+    r = Record.from_json(bounds.bounded(r))
     md = feedback.render(SPEC, r)
     gradescope.write(r, folder / "r.json")
     junit.write([r], folder / "j.xml")
-    html.write(SPEC, [r], folder / "report")
+    html.write(SPEC, GIVEN, [r], folder / "report")
     written = [md, (folder / "r.json").read_text(), (folder / "j.xml").read_text()]
     written += [p.read_text() for p in (folder / "report").rglob("*.html")]
     for content in written:

@@ -187,13 +187,13 @@ def graded(tmp_path, assignment, control, notebooks, **options):
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     _, records, _ = grade(folder, out=tmp_path / "out", isolation="bwrap", **options)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
-    by_student = {r["student"]: r for r in records}
+    by_student = {r.student: r for r in records}
     assert by_student.keys() == {"control", *notebooks}
     return by_student
 
 
 def failed(record):
-    return {c["name"]: c["message"] for c in record["checks"] if not c["passed"]}
+    return {c.name: c.message for c in record.checks if not c.passed}
 
 
 @pytest.mark.parametrize("path", [{}, {"warm": False}], ids=["warm", "cold"])
@@ -201,15 +201,15 @@ def test_no_attack_on_rows_per_call_beats_the_honest_oversized_call(tmp_path, pa
     attacks = {name: CORRECT_A6 + code for name, code in GRAD_ATTACKS.items()}
     records = graded(tmp_path, "a6_batching", CORRECT_A6,
                      {"oversized": CORRECT_A6 + OVERSIZED, **attacks}, **path)
-    assert records["control"]["status"] == "graded" and records["control"]["score"] == 22.0
+    assert records["control"].status == "graded" and records["control"].score == 22.0
     honest = records["oversized"]
     # Lost: 5 accumulation checks (not the two whose micro-batch is every row) and 2 epochs.
-    assert honest["score"] == 15.0
+    assert honest.score == 15.0
     assert all("rows at once" in m for m in failed(honest).values()), failed(honest)
     for name in GRAD_ATTACKS:
         record = records[name]
-        assert record["status"] == "graded", (name, record["reason"])
-        assert record["score"] <= honest["score"], (name, failed(record))
+        assert record.status == "graded", (name, record.reason)
+        assert record.score <= honest.score, (name, failed(record))
         assert set(failed(record)) >= set(failed(honest)), name
 
 
@@ -218,17 +218,17 @@ def test_no_attack_on_unmodified_inputs_beats_the_honest_in_place_update(tmp_pat
     attacks = {name: CORRECT_A7 + code for name, code in INPUT_ATTACKS.items()}
     records = graded(tmp_path, "a7_optimizers", CORRECT_A7,
                      {"in-place": CORRECT_A7 + IN_PLACE, **attacks}, **path)
-    assert records["control"]["score"] == 35.0
+    assert records["control"].score == 35.0
     honest = records["in-place"]
     # Lost: the purity check, and both trajectories (each step overwrites the path's last point).
-    assert honest["score"] == 32.0
+    assert honest.score == 32.0
     assert "modified its inputs in place" in failed(honest)["sgd_update: float32 and pure"]
     for name in INPUT_ATTACKS:
         record = records[name]
-        assert record["score"] <= honest["score"], (name, failed(record))
+        assert record.score <= honest.score, (name, failed(record))
         # A forged result the frame validation refuses ends the run as an error.
-        assert record["status"] == "error" or "sgd_update: float32 and pure" in failed(record), \
-            (name, record["reason"])
+        assert record.status == "error" or "sgd_update: float32 and pure" in failed(record), \
+            (name, record.reason)
 
 
 def test_on_kernel_the_grader_counts_the_rows_and_inputs_stay_sealed(tmp_path):

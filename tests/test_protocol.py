@@ -32,6 +32,7 @@ from grader.execute.launcher import Launcher, bwrap_works
 from grader.grade import _flatten
 from grader.harness import wire
 from grader.journal import Journal
+from grader.record import Record
 from grader.scoring import score_run
 from nbfactory import CORRECT_A7, forged_bytes, forged_frame, notebook, write
 
@@ -90,8 +91,8 @@ def grade_stream(*streams, out: Path):
     """One submission whose worker sends ``streams``, through scoring, the journal
     and the student's files, as ``grader grade`` takes it; returns (run, record)."""
     run = run_submission(["pass"], PLAN, Limits(timeout=5), Replay(*streams))
-    record = {"student": "fuzzed", "max_score": SPEC.max_score, "answers": {}, "own_code": [],
-              **score_run(PREPARED, run, CASE_INDEX)}
+    record = Record(student="fuzzed", assignment=SPEC.id, max_score=SPEC.max_score,
+                    **vars(score_run(PREPARED, run, CASE_INDEX)))
     stored = Journal(out, resume=False).append(record)
     reports.write_student(SPEC, stored, out)
     return run, stored
@@ -99,14 +100,14 @@ def grade_stream(*streams, out: Path):
 
 def test_a_valid_conversation_gets_full_marks(tmp_path):
     run, record = grade_stream(framefuzz.stream(VALID), out=tmp_path)
-    assert (run.status, record["status"], record["score"]) == ("ok", "graded", FULL), run.reason
+    assert (run.status, record.status, record.score) == ("ok", "graded", FULL), run.reason
 
 
 @pytest.mark.parametrize("forged", [NO_INDEX, DICT_ERROR], ids=["no-index", "dict-error"])
 def test_the_forged_frames_of_the_report_make_an_error_row(forged, tmp_path):
     data = framefuzz.stream([VALID[0], framefuzz.parts(wire.encode(forged))])
     run, record = grade_stream(data, out=tmp_path)
-    assert run.status == "protocol" and record["status"] == "error" and record["score"] == 0
+    assert run.status == "protocol" and record.status == "error" and record.score == 0
     assert "invalid message" in run.reason and "\n" not in run.reason
     assert (tmp_path / "feedback" / "fuzzed.md").is_file()
 
@@ -116,10 +117,10 @@ def test_the_forged_frames_of_the_report_make_an_error_row(forged, tmp_path):
 def test_fuzzed_conversations_always_give_a_row(tmp_path_factory, rnd):
     run, record = grade_stream(framefuzz.mutated(VALID, rnd), framefuzz.mutated(VALID, rnd),
                                out=tmp_path_factory.mktemp("fuzz"))
-    assert record["status"] in STATUSES
-    assert 0 <= record["score"] <= FULL
+    assert record.status in STATUSES
+    assert 0 <= record.score <= FULL
     assert "\n" not in run.reason and len(run.reason) < 1000
-    if record["status"] == "error":
+    if record.status == "error":
         assert run.reason
 
 
@@ -189,7 +190,7 @@ class OverMemory(LocalLauncher):
 
 
 def checks_of(record):
-    return {c["function"]: c for c in record["checks"]}
+    return {c.function: c for c in record.checks}
 
 
 def run_a7(cells, launcher, limits=Limits(timeout=30, call_timeout=5)):
@@ -205,23 +206,23 @@ WORKERS = pytest.mark.parametrize("module", ["harness.worker", "harness.kernel_w
 def test_a_call_that_ends_the_worker_fails_its_function_only(module):
     with LocalLauncher(module) as launcher:
         run, scored = run_a7([SGD_EXITS], launcher)
-    assert (run.status, scored["score"]) == ("ok", FULL - SGD), run.reason
-    sgd = [c for c in scored["checks"] if c["function"] == "sgd_update"]
-    assert all(not c["passed"] and "ended" in c["message"] for c in sgd)
+    assert (run.status, scored.score) == ("ok", FULL - SGD), run.reason
+    sgd = [c for c in scored.checks if c.function == "sgd_update"]
+    assert all(not c.passed and "ended" in c.message for c in sgd)
 
 
 def test_a_call_killed_by_the_memory_cap_fails_with_a_memory_message():
     with OverMemory() as launcher:
         run, scored = run_a7([SGD_KILLED], launcher)
-    assert (run.status, scored["score"]) == ("ok", FULL - SGD), run.reason
-    assert "ran out of memory" in checks_of(scored)["sgd_update"]["message"]
+    assert (run.status, scored.score) == ("ok", FULL - SGD), run.reason
+    assert "ran out of memory" in checks_of(scored)["sgd_update"].message
 
 
 def test_cells_killed_by_the_memory_cap_make_the_status_memory():
     with OverMemory() as launcher:
         killed = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
         run, scored = run_a7([CORRECT_A7, killed], launcher)
-    assert (run.status, scored["status"], scored["score"]) == ("memory", "memory", 0)
+    assert (run.status, scored.status, scored.score) == ("memory", "memory", 0)
     assert "cell 2" in run.reason
 
 
@@ -229,7 +230,7 @@ def test_restarts_are_bounded_by_one_per_function():
     with Counting() as launcher:
         run, scored = run_a7([ALL_EXIT], launcher, Limits(timeout=300, call_timeout=5))
     functions = len({p.check.function for p in PREPARED})
-    assert (run.status, scored["score"]) == ("ok", 0), run.reason
+    assert (run.status, scored.score) == ("ok", 0), run.reason
     assert launcher.started == functions  # the last death leaves no check to restart for
 
 
@@ -246,8 +247,8 @@ def test_an_oversized_result_fails_its_function_only(module):
     with LocalLauncher(module) as launcher:
         run, scored = run_a7([SGD_TOO_LARGE], launcher,
                              Limits(timeout=30, call_timeout=5, memory=2 ** 30))
-    assert (run.status, scored["score"]) == ("ok", FULL - SGD), run.reason
-    assert "memory" in checks_of(scored)["sgd_update"]["message"]
+    assert (run.status, scored.score) == ("ok", FULL - SGD), run.reason
+    assert "memory" in checks_of(scored)["sgd_update"].message
 
 
 # -- end to end ------------------------------------------------------------------
@@ -291,13 +292,13 @@ def test_grader_grade_gives_every_forger_a_row(tmp_path, path):
     with open(out / "grades.csv", newline="") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
     assert rows.keys() == corpus.keys()
-    records = {r["student"]: r for r in Journal(out, resume=True).latest()}
+    records = {r.student: r for r in Journal(out, resume=True).latest()}
     for student, (_, status, score, text) in corpus.items():
         row = rows[student]
         assert row["status"] in STATUSES, row
         if status is not None:
             assert (row["status"], float(row["score"])) == (status, score), row
-            message = checks_of(records[student])["sgd_update"]["message"] + row["reason"]
+            message = checks_of(records[student])["sgd_update"].message + row["reason"]
             assert text in message, (student, message)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
@@ -316,7 +317,7 @@ def test_a_student_whose_scoring_or_files_fail_still_gets_a_row(tmp_path, monkey
         return real_score(prepared, raw, case_index)
 
     def write_student(spec, record, out):
-        if record["student"] == "bad_files" and record["status"] != "error":
+        if record.student == "bad_files" and record.status != "error":
             raise TypeError("rendering failed")
         return real_write(spec, record, out)
     monkeypatch.setattr(pipeline, "score_run", score)

@@ -17,7 +17,7 @@ import pytest
 
 from grader.execute import Limits
 from grader.grade import grade
-from grader.reports import rebuild
+from grader.rebuild import rebuild
 from nbfactory import CORRECT_A7, notebook, write
 
 ROOT = Path(__file__).resolve().parent.parent

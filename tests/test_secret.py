@@ -71,9 +71,9 @@ def test_a_lookup_table_of_the_published_checks_scores_nothing(tmp_path, bundles
     nbfactory.write(subs, "lookup", nbfactory.notebook(lookup))
     nbfactory.write(subs, "correct", nbfactory.notebook(nbfactory.CORRECT_A7))
     _, records, _ = grade(subs, tmp_path / "out", jobs=2, limits=LIMITS)
-    by = {r["student"]: r for r in records}
-    assert by["correct"]["score"] == A7.max_score + 5  # AdamW's bonus on top
-    assert by["lookup"]["status"] == "graded" and by["lookup"]["score"] == 0
+    by = {r.student: r for r in records}
+    assert by["correct"].score == A7.max_score + 5  # AdamW's bonus on top
+    assert by["lookup"].status == "graded" and by["lookup"].score == 0
     # The table is right about the preview: the self-check's own inputs.
     namespace = {}
     exec(lookup, namespace)
@@ -119,5 +119,5 @@ def sgd_update(theta, g, lr):
 """
     nbfactory.write(subs, "reader", nbfactory.notebook(reader))
     _, records, _ = grade(subs, out, jobs=1, limits=LIMITS, isolation="bwrap")
-    assert records[0]["score"] == A7.max_score + 5, [c["message"] for c in records[0]["checks"]
-                                                     if not c["passed"]]
+    assert records[0].score == A7.max_score + 5, [c.message for c in records[0].checks
+                                                  if not c.passed]

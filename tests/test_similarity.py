@@ -9,6 +9,7 @@ import pytest
 
 from grader import course
 from grader.notebooks import own_code, read_notebook
+from grader.record import Record
 from grader.reports import similarity as sim
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "submissions"
@@ -19,7 +20,8 @@ def template(name):
 
 
 def record(student, cells, given, status="graded"):
-    return {"student": student, "status": status, "own_code": own_code(cells, given)}
+    return Record(student=student, assignment="", max_score=0.0, status=status, reason="",
+                  score=0.0, questions={}, checks=[], own_code=own_code(cells, given))
 
 
 def example(name, student):
@@ -82,7 +84,7 @@ def test_the_side_by_side_view_marks_the_renamed_names():
 def test_nothing_written_is_never_similar():
     given = course.template(course.load("a7_optimizers")).cells
     records = [record(s, given, given) for s in ("ann", "ben", "cat")]
-    assert all(not r["own_code"] for r in records)
+    assert all(not r.own_code for r in records)
     assert sim.find(records, given) == []
 
 
@@ -153,7 +155,8 @@ def _work(a, b):
     """Steps to find the pair of a and b and to write its side-by-side page."""
     from grader.reports import html
     sim.WORK.steps = 0
-    records = [{"student": s, "status": "graded", "own_code": [{"cell": 0, "source": c}]}
+    records = [Record(student=s, assignment="", max_score=0.0, status="graded", reason="",
+                      score=0.0, questions={}, checks=[], own_code=[{"cell": 0, "source": c}])
                for s, c in (("ann", a), ("ben", b))]
     pair, = sim.find(records, [])
     html.pair_page(type("Spec", (), {"title": "t"}), pair, {"ann": "a.html", "ben": "b.html"})

@@ -59,10 +59,10 @@ def test_sliced_and_full_runs_give_the_same_grades(name, tmp_path):
         assert rows[student]["status"] == "graded", rows[student]
         assert full_rows[student]["status"] in ("timeout", "error", "memory"), full_rows[student]
         assert rows[student]["score"] == rows[next(s for s in rows if s.startswith("correct"))]["score"]
-    assert all(not r.get("skipped_cells") for r in full)
+    assert all(not r.skipped_cells for r in full)
     if name in assignments.NAMES:  # real notebooks: experiments and plots are left out
-        by_student = {r["student"]: r for r in sliced}
-        assert len(by_student["correct_as_master"]["skipped_cells"]) >= 8
+        by_student = {r.student: r for r in sliced}
+        assert len(by_student["correct_as_master"].skipped_cells) >= 8
 
 
 def test_resume_with_run_all_runs_every_cell_of_a_sliced_result(tmp_path):
@@ -73,5 +73,5 @@ def test_resume_with_run_all_runs_every_cell_of_a_sliced_result(tmp_path):
     _, (again,), _ = grade(folder, out, assignment="a7_optimizers", jobs=1, resume=True)
     _, (full,), _ = grade(folder, out, assignment="a7_optimizers", jobs=1, resume=True,
                           run_all=True)
-    assert sliced["skipped_cells"] == again["skipped_cells"] == [1]
-    assert full["skipped_cells"] == [] and full["run_all"] is True
+    assert sliced.skipped_cells == again.skipped_cells == [1]
+    assert full.skipped_cells == [] and full.run_all is True

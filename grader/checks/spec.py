@@ -8,6 +8,7 @@ from typing import Callable
 import numpy as np
 
 from grader.checks.secret import preview_seed
+from grader.harness import compare
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def objective(kind: str, remote: bool = False, **data) -> dict:
 
 # -- comparators (named, so that checks can be stored as data) -------------------
 
-def allclose(rtol=1e-6, atol=1e-12, dtype=False, inputs_unchanged=False) -> dict:
+def allclose(rtol=compare.RTOL, atol=compare.ATOL, dtype=False, inputs_unchanged=False) -> dict:
     return {"kind": "allclose", "rtol": rtol, "atol": atol, "dtype": dtype,
             "inputs_unchanged": inputs_unchanged}
 

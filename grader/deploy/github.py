@@ -23,26 +23,26 @@ def result(records: list) -> dict:
     several = len(records) > 1
     tests = []
     for r in records:
-        prefix = f"{r['student']}: " if several else ""
-        if r["status"] != Status.GRADED:
+        prefix = f"{r.student}: " if several else ""
+        if r.status != Status.GRADED:
             tests.append({"name": f"{prefix}notebook", "status": "error", "score": 0,
-                          "message": f"{r['status']}: {r['reason']}", "line_no": 0,
-                          "duration": round(r["seconds"] * 1000)})
-        tests += [_test(prefix, c) for c in r["checks"]]
-    if any(r["status"] != Status.GRADED for r in records):
+                          "message": f"{r.status}: {r.reason}", "line_no": 0,
+                          "duration": round(r.seconds * 1000)})
+        tests += [_test(prefix, c) for c in r.checks]
+    if any(r.status != Status.GRADED for r in records):
         status = "error"
     else:
-        status = "pass" if all(c["passed"] for r in records for c in r["checks"]) else "fail"
+        status = "pass" if all(c.passed for r in records for c in r.checks) else "fail"
     return {"version": 1, "status": status,
-            "max_score": sum(r["max_score"] for r in records), "tests": tests}
+            "max_score": sum(r.max_score for r in records), "tests": tests}
 
 
 def _test(prefix: str, c: dict) -> dict:
     c = shown(c)
-    message = c["message"] or ""
-    message += "".join(f"\nLooks like {d['name']}. Hint: {d['hint']}" for d in c["diagnosis"])
-    return {"name": prefix + c["name"], "status": "pass" if c["passed"] else "fail",
-            "score": c["points"], "message": message, "line_no": 0, "duration": 0}
+    message = c.message or ""
+    message += "".join(f"\nLooks like {d.name}. Hint: {d.hint}" for d in c.diagnosis)
+    return {"name": prefix + c.name, "status": "pass" if c.passed else "fail",
+            "score": c.points, "message": message, "line_no": 0, "duration": 0}
 
 
 def output_file() -> str:

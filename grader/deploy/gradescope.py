@@ -117,8 +117,8 @@ def _grade(root: Path) -> dict:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     record = records[0]
-    print(f"{record['status']}: {record['score']:g} / {record['max_score']:g} "
-          f"({record['isolation'] or 'not run'}) {record['reason']}")
+    print(f"{record.status}: {record.score:g} / {record.max_score:g} "
+          f"({record.isolation or 'not run'}) {record.reason}")
     return to_results(spec, record, _who(root))
 
 
@@ -150,27 +150,26 @@ def _who(root: Path) -> str:
 def to_results(spec, record, who: str) -> dict:
     order = {q.name: i for i, q in enumerate(spec.questions, 1)}
     tests, seen = [], {}
-    for c in record["checks"]:
-        q = order.get(c["question"], 0)
+    for c in record.checks:
+        q = order.get(c.question, 0)
         seen[q] = seen.get(q, 0) + 1
-        tests.append({"name": c["name"], "number": f"{q}.{seen[q]}", "score": c["points"],
-                      "max_score": c["max_points"],
-                      "status": "passed" if c["passed"] else "failed",
-                      "output": _check_output(c), "output_format": "md", "tags": [c["question"]],
-                      "visibility": "visible" if c["public"] else "after_published"})
+        tests.append({"name": c.name, "number": f"{q}.{seen[q]}", "score": c.points,
+                      "max_score": c.max_points,
+                      "status": "passed" if c.passed else "failed",
+                      "output": _check_output(c), "output_format": "md", "tags": [c.question],
+                      "visibility": "visible" if c.public else "after_published"})
     lines = [f"**{escape_markdown(spec.title)}**" + (f" for {who}" if who else ""), "",
-             f"Score: {record['score']:g} / {record['max_score']:g} (status: {record['status']})"]
-    if record["reason"]:
-        lines += ["", f"> {escape_markdown(record['reason'])}"]
-    errors = [c for c in record.get("cells", []) if c.get("error")]
-    if errors:
-        lines += [""] + [f"- {cell_error(c)}" for c in errors]
+             f"Score: {record.score:g} / {record.max_score:g} (status: {record.status})"]
+    if record.reason:
+        lines += ["", f"> {escape_markdown(record.reason)}"]
+    if record.cells:
+        lines += [""] + [f"- {cell_error(c)}" for c in record.cells]
     lines += ["", "Every check was graded on inputs drawn for grading, which you have not seen; "
                   "run check(...) in your notebook to see values on the published inputs."]
-    return {"score": record["score"], "execution_time": round(record["seconds"], 3),
+    return {"score": record.score, "execution_time": round(record.seconds, 3),
             "output": "\n".join(lines), "output_format": "md", "stdout_visibility": "hidden",
-            "extra_data": {"isolation": record["isolation"], "status": record["status"],
-                           "assignment": record["assignment"], "grader_version": __version__},
+            "extra_data": {"isolation": record.isolation, "status": record.status,
+                           "assignment": record.assignment, "grader_version": __version__},
             "tests": tests}
 
 

@@ -16,8 +16,8 @@ their code). The diagnosis is a list of entries ``{"id", "name", "hint",
 3. the families that reproduce the student's outputs on every case of the
    check. None is searched when the values are right and something simpler
    (dtype, a modified input, rows per call) failed the check; when several
-   fit, all are named, unless ``agree`` finds, over all the function's failed
-   checks, the ones every check names.
+   fit, all are named, unless ``verdict.agree`` finds, over all the function's
+   failed checks, the ones every check names.
 
 No entry quotes a value computed from the check's inputs, so the text is safe
 for hidden checks.
@@ -62,16 +62,19 @@ KINDS = (
 
 
 def diagnose(compare_spec: dict, programs: list, expected: list, results: list,
-             families: list, returns: tuple = (), own=None) -> list:
+             families: list, returns: tuple = (), own=None,
+             verdicts: list | None = None) -> list:
     """The diagnosis of a failed check (see the module's docstring).
 
     ``families``: [{"id", "name", "hint", "outputs": [result per program]}];
     ``returns``: the names of the function's returned values, e.g. ("theta", "v");
     ``own``: the assignment's ``Extension`` (None: the installed one), whose
-    DIAGNOSES may name the families of a comparator of its own.
+    DIAGNOSES may name the families of a comparator of its own;
+    ``verdicts``: the comparator's verdict of each case, when already judged.
     """
-    verdicts = [compare.judge(compare_spec, g, w, p, own)
-                for g, w, p in zip(results, expected, programs)]
+    if verdicts is None:
+        verdicts = [compare.judge(compare_spec, g, w, p, own)
+                    for g, w, p in zip(results, expected, programs)]
     failed = [k for k, v in enumerate(verdicts) if not v.passed]
     if not failed:
         return []
@@ -87,17 +90,6 @@ def diagnose(compare_spec: dict, programs: list, expected: list, results: list,
     if not named and (scaled := _scaled_step(results, expected, programs, compare_spec)):
         named = [scaled]
     return out + named
-
-
-def agree(diagnoses: list) -> list:
-    """The diagnoses of one function's checks, each keeping only the families every check
-    that named one names too: a family fitting one check by coincidence (one row at a time,
-    a zero state) but contradicted by another is dropped. Unchanged when none is common."""
-    named = [{d["id"] for d in ds if d["kind"] == "family"} for ds in diagnoses]
-    common = set.intersection(*[s for s in named if s]) if any(named) else set()
-    if not common:
-        return diagnoses
-    return [[d for d in ds if d["kind"] != "family" or d["id"] in common] for ds in diagnoses]
 
 
 def named_message(message: str, returns: tuple, program: dict | None = None) -> str:
@@ -146,8 +138,8 @@ def _values_right(compare_spec, results, expected, programs, own=None):
 def _relaxed(compare_spec):
     """A comparator with a tolerance, as plain allclose under that tolerance."""
     if "rtol" in compare_spec:
-        return {"kind": "allclose", "rtol": compare_spec.get("rtol", 1e-6),
-                "atol": compare_spec.get("atol", 0.0)}
+        return {"kind": "allclose", "rtol": compare_spec.get("rtol", compare.RTOL),
+                "atol": compare_spec.get("atol", compare.ATOL)}
     return compare_spec
 
 

@@ -1,7 +1,7 @@
 """LMS gradebooks filled from a graded folder: ``grader export canvas|moodle``.
 
 Scores come from OUT/grades.csv (written marks included once merged), each
-student's LMS identity from OUT/journal.jsonl (``record["lms"]``, set when the
+student's LMS identity from OUT/journal.jsonl (``record.lms``, set when the
 submissions were an LMS download). The LMS's own file is untrusted input: a
 problem with it is a clear error (exit status 2), never a traceback.
 """
@@ -38,7 +38,7 @@ def results(out: Path) -> list[Result]:
     grades = out / "grades.csv"
     if not grades.is_file() or not (out / NAME).is_file():
         raise UsageError(f"{out} has no grades.csv and {NAME}: run grader grade PATH --out {out} first")
-    lms = {r["student"]: r.get("lms") or None for r in load(out)}
+    lms = {r.student: r.lms or None for r in load(out)}
     header, rows = read_csv(grades, "grades.csv")
     need = ("student", "score", "max_score", "status", "reason")
     _require(header, need, grades)

@@ -52,7 +52,7 @@ def _assignment_names(out: Path) -> set:
     from grader.journal import load
 
     records = load(out)
-    names = {r.get("assignment", "") for r in records}
+    names = {r.assignment for r in records}
     try:
         names.add(course.of_records(records).title)
     except UsageError:

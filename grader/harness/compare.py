@@ -18,6 +18,11 @@ import numpy as np
 from . import extension
 
 
+#: allclose's tolerances when a check names none: the declarations
+#: (``grader.checks.spec``) and the diagnosis use these too.
+RTOL, ATOL = 1e-6, 1e-12
+
+
 @dataclass
 class Verdict:
     passed: bool
@@ -25,7 +30,7 @@ class Verdict:
     message: str = ""
 
 
-def allclose(got, want, program, rtol=1e-6, atol=0.0, dtype=False, inputs_unchanged=False):
+def allclose(got, want, program, rtol=RTOL, atol=ATOL, dtype=False, inputs_unchanged=False):
     """Numbers equal within rtol/atol, element by element, in the same structure.
 
     inputs_unchanged: the program passed its arrays sealed (see

@@ -1,4 +1,8 @@
-"""Reports built from the journal's records: every file a run writes into --out."""
+"""Reports built from the journal's records: every file a run writes into --out.
+
+A report reads records (``grader.record``), the ``Assignment`` and its
+template notebook, all given by the pipeline (``grader.grade``); no report
+finds or loads an assignment itself."""
 import shutil
 from pathlib import Path
 
@@ -6,8 +10,9 @@ from grader.reports import feedback, gradebook, gradescope, html, manual
 from grader.reports.files import safe_name
 
 
-def write_all(spec, records, out, students: bool = True, texts: dict | None = None):
+def write_all(spec, template, records, out, students: bool = True, texts: dict | None = None):
     """Rebuild every report from the records; stale per-student files go.
+    ``template``: the assignment's student template (a ``Notebook``).
 
     ``students=False``: the per-student files are written already (the
     grading run writes each as its submission finishes), and ``texts``
@@ -15,10 +20,10 @@ def write_all(spec, records, out, students: bool = True, texts: dict | None = No
     """
     if students:
         clear_students(out)
-        texts = {r["student"]: write_student(spec, r, out) for r in records}
+        texts = {r.student: write_student(spec, r, out) for r in records}
     gradebook.write(spec, records, out / "grades.csv")
     manual.write_template(spec, records, out / manual.NAME)
-    html.write(spec, records, out / html.FOLDER, texts)
+    html.write(spec, template, records, out / html.FOLDER, texts)
 
 
 def clear_students(out):
@@ -29,28 +34,6 @@ def clear_students(out):
 def write_student(spec, record, out) -> str:
     """The student's own files: results/<id>.json (Gradescope) and feedback/<id>.md;
     returns the feedback."""
-    name = safe_name(record["student"])
+    name = safe_name(record.student)
     gradescope.write(record, out / "results" / f"{name}.json")
     return feedback.write(spec, record, out / "feedback" / f"{name}.md")
-
-
-def rebuild(out, manual_csv=None, assignment=None):
-    """``grader report``: every report again from OUT's journal, with the tutor's
-    marks merged when ``manual_csv`` is given (all of it, or nothing).
-    ``assignment``: its folder or built-in name, when the journal's is gone."""
-    from grader import course
-    from grader.journal import NAME, load
-    from grader.submissions import UsageError
-
-    out = Path(out)
-    if not (out / NAME).is_file():
-        raise UsageError(f"{out} has no {NAME}: run grader grade PATH --out {out} first")
-    records = load(out)
-    if not records:
-        raise UsageError(f"{out / NAME} holds no results: grade again")
-    spec = course.of_records(records, assignment)
-    if manual_csv is not None:
-        marks = manual.read(manual_csv, spec, [r["student"] for r in records])
-        records = manual.merge(spec, records, marks)
-    write_all(spec, records, out)
-    return spec, records, out

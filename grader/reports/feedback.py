@@ -40,28 +40,27 @@ def write(spec, record, path) -> str:
 
 
 def render(spec, record) -> str:
-    out = [f"# {spec.title}: feedback for {escape_markdown(record.get('name') or record['student'])}", "",
-           f"**Score: {record['score']:g} / {record['max_score']:g}** (status: {record['status']})"]
-    if record["reason"]:
-        out += ["", f"> {escape_markdown(record['reason'])}"]
+    out = [f"# {spec.title}: feedback for {escape_markdown(record.name or record.student)}", "",
+           f"**Score: {record.score:g} / {record.max_score:g}** (status: {record.status})"]
+    if record.reason:
+        out += ["", f"> {escape_markdown(record.reason)}"]
     by_question: dict = {}
-    for c in map(shown, record["checks"]):
-        by_question.setdefault(c["question"], []).append(c)
+    for c in map(shown, record.checks):
+        by_question.setdefault(c.question, []).append(c)
     for q in spec.questions:
         checks = by_question.get(q.name, [])
-        got = sum(c["points"] for c in checks)
+        got = sum(c.points for c in checks)
         out += ["", f"## {q.title}: {got:g} / {q.points:g}" + (" (bonus)" if q.bonus else ""), ""]
         out += [line for c in checks for line in _check_lines(c)]
-    if record.get("written"):
+    if record.written:
         out += ["", "## Written answers", ""]
-        out += [line for w in record["written"].values() for line in _written_lines(w)]
-    errors = [c for c in record.get("cells", []) if c.get("error")]
-    if errors:
+        out += [line for w in record.written.values() for line in _written_lines(w)]
+    if record.cells:
         out += ["", "## Cells that raised an error", ""]
-        out += [f"- {cell_error(c)}" for c in errors]
-    if record.get("skipped_cells"):
+        out += [f"- {cell_error(c)}" for c in record.cells]
+    if record.skipped_cells:
         out += ["", "Cells not run (the graded functions do not need them): " +
-                ", ".join(str(i + 1) for i in record["skipped_cells"]) + "."]
+                ", ".join(str(i + 1) for i in record.skipped_cells) + "."]
     out += ["", "Every check was graded on inputs drawn for grading, which you have not seen. "
                 "To see expected and returned values, run check(...) in your notebook: it runs "
                 "the public checks on the published inputs.", ""]
@@ -69,9 +68,9 @@ def render(spec, record) -> str:
 
 
 def _check_lines(c):
-    mark = "passed" if c["passed"] else "FAILED"
-    err = f", relative error {c['rel_err']:.1e}" if c.get("rel_err") is not None else ""
-    lines = [f"- {mark}: {escape_markdown(c['name'])} ({c['points']:g}/{c['max_points']:g}{err})"]
+    mark = "passed" if c.passed else "FAILED"
+    err = f", relative error {c.rel_err:.1e}" if c.rel_err is not None else ""
+    lines = [f"- {mark}: {escape_markdown(c.name)} ({c.points:g}/{c.max_points:g}{err})"]
     return lines + [f"  - {note}" for note in check_notes(c)]
 
 
@@ -80,29 +79,26 @@ def check_notes(c) -> list:
     diagnosis with its hint (read through ``scoring.shown``). Every report that
     shows a check in Markdown uses these lines."""
     c = shown(c)
-    lines = [escape_markdown(c["message"])] if not c["passed"] and c["message"] else []
-    for d in c["diagnosis"]:
-        said = f"Looks like: {escape_markdown(d['name'])}" if d.get("kind", "family") == "family" \
-            else escape_markdown(d["name"][:1].upper() + d["name"][1:])
-        lines.append(f"{said}. Hint: {escape_markdown(d['hint'])}")
+    lines = [escape_markdown(c.message)] if not c.passed and c.message else []
+    for d in c.diagnosis:
+        said = f"Looks like: {escape_markdown(d.name)}" if d.kind == "family" \
+            else escape_markdown(d.name[:1].upper() + d.name[1:])
+        lines.append(f"{said}. Hint: {escape_markdown(d.hint)}")
     return lines
 
 
 def cell_error(cell) -> str:
-    """One cell's error; its fields come from the student's process."""
-    e = cell["error"]
-    index = cell.get("index")
-    where = e.get("where") if isinstance(e, dict) else None
-    text = f"cell {index + 1}" if isinstance(index, int) else "a cell"
-    text += f": {escape_markdown(e.get('message', '') if isinstance(e, dict) else e)}"
-    if where:
-        text += f" ({escape_markdown('; '.join(map(str, where)) if isinstance(where, list) else where)})"
+    """One cell's error (a ``CellError``); its fields come from the student's process."""
+    text = f"cell {cell.index + 1}" if cell.index is not None else "a cell"
+    text += f": {escape_markdown(cell.message)}"
+    if cell.where:
+        text += f" ({escape_markdown('; '.join(cell.where))})"
     return text
 
 
 def _written_lines(w):
-    got = "not marked yet" if w["points"] is None else f"{w['points']:g}/{w['max_points']:g}"
-    lines = [f"- {escape_markdown(w['title'])}: {got}"]
-    if w["comment"]:
-        lines.append(f"  - {escape_markdown(w['comment'])}")
+    got = "not marked yet" if w.points is None else f"{w.points:g}/{w.max_points:g}"
+    lines = [f"- {escape_markdown(w.title)}: {got}"]
+    if w.comment:
+        lines.append(f"  - {escape_markdown(w.comment)}")
     return lines

@@ -20,16 +20,16 @@ def write(spec, records, path):
         writer = csv.writer(f)
         writer.writerow([files.csv_cell(h) for h in FIXED + questions + written])
         for r in records:
-            writer.writerow([_text(r["student"]), _text(r["assignment"]), number(r["score"]),
-                             number(r["max_score"]), _text(r["status"]),
-                             _text(bounds.cut(r["reason"], bounds.MESSAGE))]
-                            + [number(r["questions"].get(q, 0.0)) for q in questions]
+            writer.writerow([_text(r.student), _text(r.assignment), number(r.score),
+                             number(r.max_score), _text(r.status),
+                             _text(bounds.cut(r.reason, bounds.MESSAGE))]
+                            + [number(r.questions.get(q, 0.0)) for q in questions]
                             + [written_points(r, w) for w in written])
 
 
 def written_points(record, name) -> str:
-    points = record.get("written", {}).get(name, {}).get("points")
-    return "" if points is None else number(points)
+    mark = (record.written or {}).get(name)
+    return "" if mark is None or mark.points is None else number(mark.points)
 
 
 def number(x) -> str:

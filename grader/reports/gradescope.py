@@ -21,33 +21,31 @@ def write(record, path):
 
 
 def to_results(record) -> dict:
-    tests = [{"name": _text(c["name"]), "score": c["points"], "max_score": c["max_points"],
-              "status": "passed" if c["passed"] else "failed",
-              "output": _text(check_output(c), OUTPUT), "visibility": VISIBILITY[c["public"] is True]}
-             for c in map(shown, record["checks"])]
-    tests += [written_test(w) for w in record.get("written", {}).values()]
-    summary = f"Status: {record['status']}" + (f" ({record['reason']})" if record["reason"] else "")
-    return {"score": record["score"], "execution_time": record["seconds"],
+    tests = [{"name": _text(c.name), "score": c.points, "max_score": c.max_points,
+              "status": "passed" if c.passed else "failed",
+              "output": _text(check_output(c), OUTPUT), "visibility": VISIBILITY[c.public is True]}
+             for c in map(shown, record.checks)]
+    tests += [written_test(w) for w in (record.written or {}).values()]
+    summary = f"Status: {record.status}" + (f" ({record.reason})" if record.reason else "")
+    return {"score": record.score, "execution_time": record.seconds,
             "output": _text(summary, OUTPUT), "tests": tests}
 
 
 def check_output(c) -> str:
-    lines = [c["message"]] if c["message"] else []
-    if c.get("detail"):
-        lines.append(c["detail"])
-    lines += [f"{'Looks like: ' if d.get('kind', 'family') == 'family' else ''}{d['name']}. "
-              f"Hint: {d['hint']}" for d in c["diagnosis"]]
+    lines = [c.message] if c.message else []
+    lines += [f"{'Looks like: ' if d.kind == 'family' else ''}{d.name}. "
+              f"Hint: {d.hint}" for d in c.diagnosis]
     return "\n".join(lines)
 
 
 def written_test(w) -> dict:
     """A written answer marked by hand; no status, so Gradescope goes by the points."""
-    if w["points"] is None:
-        output = "not marked yet" + (f": {w['comment']}" if w["comment"] else "")
+    if w.points is None:
+        output = "not marked yet" + (f": {w.comment}" if w.comment else "")
     else:
-        output = w["comment"]
-    return {"name": _text(f"written: {w['title']}"), "score": w["points"] or 0.0,
-            "max_score": w["max_points"], "output": _text(output, OUTPUT), "visibility": "visible"}
+        output = w.comment
+    return {"name": _text(f"written: {w.title}"), "score": w.points or 0.0,
+            "max_score": w.max_points, "output": _text(output, OUTPUT), "visibility": "visible"}
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -4,14 +4,14 @@
 written answers to mark, similar submissions, students), one page per
 student (their feedback, rendered), one per written question (every answer
 side by side) and one per similar pair (the similar parts side by side).
-Built only from the journal's records, the assignment and its template.
+Built only from the journal's records, the assignment and its template, as
+the pipeline gives them.
 """
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from grader.course import template
 from grader.reports import feedback, figures, similarity, stats
 from grader.reports.files import safe_name, save
 from grader.reports.layout import bar, esc, href, markdown, markdown_sections, page, percent
@@ -23,23 +23,24 @@ FOLDER = "report"
 MAX_PAIRS = 100
 
 
-def write(spec, records, folder: Path, feedback_of: dict | None = None) -> Path:
+def write(spec, given, records, folder: Path, feedback_of: dict | None = None) -> Path:
     """Write every page into ``folder`` (emptied first); returns the index page.
 
-    ``feedback_of``: student -> feedback Markdown already rendered, if at hand.
+    ``given``: the student template (a ``Notebook``: its cells and written answers'
+    placeholders); ``feedback_of``: student -> feedback Markdown already rendered,
+    if at hand.
     """
     feedback_of = feedback_of or {}
     shutil.rmtree(folder, ignore_errors=True)
     for sub in ("students", "written", "similar"):
         (folder / sub).mkdir(parents=True)
-    given = template(spec)
     found = similarity.find(records, given.cells, regions_for=MAX_PAIRS)
     pairs = found[:MAX_PAIRS]
-    files = {r["student"]: page_name(r["student"]) for r in records}
+    files = {r.student: page_name(r.student) for r in records}
     save(folder / "index.html", index_page(spec, records, pairs, given.answers, files, len(found)))
     for r in records:
-        text = feedback_of.get(r["student"]) or feedback.render(spec, r)
-        save(folder / "students" / files[r["student"]], student_page(spec, r, pairs, files, text))
+        text = feedback_of.get(r.student) or feedback.render(spec, r)
+        save(folder / "students" / files[r.student], student_page(spec, r, pairs, files, text))
     for w in spec.written:
         save(folder / "written" / page_name(w.name),
               written_page(spec, w, records, given.answers.get(w.name, ""), files))
@@ -105,10 +106,10 @@ def overview_section(spec, records, files) -> str:
         for s, n in stats.statuses(records))
     graded = stats.graded(records)
     top = stats.full_marks(spec, records)
-    svg = figures.histogram_svg([r["score"] for r in graded],
-                                [r["score"] for r in records if r["status"] != Status.GRADED], top)
-    mean = sum(r["score"] for r in graded) / len(graded) if graded else None
-    help_items = "".join(f"<li>{student_link(r['student'], files)}: {esc(why)}</li>"
+    svg = figures.histogram_svg([r.score for r in graded],
+                                [r.score for r in records if r.status != Status.GRADED], top)
+    mean = sum(r.score for r in graded) / len(graded) if graded else None
+    help_items = "".join(f"<li>{student_link(r.student, files)}: {esc(why)}</li>"
                          for r, why in stats.needs_help(records))
     helped = (f"<ul>{help_items}</ul>" if help_items
               else '<p class="muted">Everyone graded scored at least half the points.</p>')
@@ -116,7 +117,7 @@ def overview_section(spec, records, files) -> str:
         '<section id="overview" class="overview"><div>'
         "<h2>Score distribution</h2>"
         f"<figure>{svg}<figcaption>All {len(records)} submissions; mean of the graded: "
-        f"{'–' if mean is None else f'{mean:.1f}'} of {records[0]['max_score'] if records else 0:g}"
+        f"{'–' if mean is None else f'{mean:.1f}'} of {records[0].max_score if records else 0:g}"
         f"{' (bonus on top)' if any(q.bonus for q in spec.questions) else ''}.</figcaption></figure>"
         f'</div><div><h2>Status</h2><ul class="cards">{statuses}</ul>'
         f'<h2 id="help">Who needs help</h2><p class="muted">Not graded, or below '
@@ -170,7 +171,7 @@ def misconceptions_section(records, files) -> str:
 def written_section(spec, records, placeholders, files) -> str:
     if not spec.written:
         return ""
-    merged = any("written" in r for r in records)
+    merged = any(r.written is not None for r in records)
     found = stats.written(spec, records, placeholders)
     rows = "".join(
         f'<tr><td><a href="{href("written", page_name(w.name))}">{esc(w.title)}</a></td>'
@@ -226,19 +227,19 @@ def students_section(spec, records, pairs, files) -> str:
     numeric = tuple(range(2, 4 + len(spec.questions) + len(written)))
     rows = []
     for r in records:
-        mistakes = sorted({d["name"] for c in r["checks"] for d in c.get("diagnosis", [])})
-        marks = [(r.get("written") or {}).get(w.name, {}).get("points") for w in written]
+        mistakes = sorted({d.name for c in r.checks for d in c.diagnosis})
+        marks = [stats.written_points(r, w.name) for w in written]
         rows.append(
-            f'<tr><td data-sort="{esc(r["student"])}">{student_link(r["student"], files)}'
-            + (f'<div class="small">{esc(r["name"])}</div>'
-               if r.get("name") and r["name"] != r["student"] else "")
+            f'<tr><td data-sort="{esc(r.student)}">{student_link(r.student, files)}'
+            + (f'<div class="small">{esc(r.name)}</div>'
+               if r.name and r.name != r.student else "")
             + (f'<div class="small muted">{esc("; ".join(mistakes))}</div>' if mistakes else "")
             + "</td>"
-            f'<td class="status-{esc(r["status"])}">{esc(r["status"])}</td>'
-            f"{_num(r['score'])}"
-            + "".join(_num(r["questions"].get(q.name, 0.0)) for q in spec.questions)
+            f'<td class="status-{esc(r.status)}">{esc(r.status)}</td>'
+            f"{_num(r.score)}"
+            + "".join(_num(r.questions.get(q.name, 0.0)) for q in spec.questions)
             + "".join(_num(m) for m in marks)
-            + f"{_num(similar_to.get(r['student'], 0))}</tr>")
+            + f"{_num(similar_to.get(r.student, 0))}</tr>")
     legend = ", ".join(f"{q.name}: {q.title}" for q in spec.questions)
     legend += "".join(f", {w.name}: {w.title} (written)" for w in written)
     return ('<section id="students"><h2>Students</h2>'
@@ -254,21 +255,21 @@ def students_section(spec, records, pairs, files) -> str:
 def student_page(spec, record, pairs, files, text: str) -> str:
     """``text``: the student's feedback Markdown."""
     body = [markdown_sections(text)]
-    answers = record.get("answers") or {}
+    answers = record.answers
     for w in spec.written:
         if w.name in answers:
             body.append(f"<h2>Written answer: {esc(w.title)}</h2>"
                         f'<div class="card">{markdown(answers[w.name])}</div>')
-    mine = [(i, p) for i, p in enumerate(pairs, 1) if record["student"] in (p.a.student, p.b.student)]
+    mine = [(i, p) for i, p in enumerate(pairs, 1) if record.student in (p.a.student, p.b.student)]
     if mine:
         items = "".join(
             f'<li><a href="../{href("similar", pair_name(i))}">'
-            f"{esc(p.b.student if p.a.student == record['student'] else p.a.student)}</a>: "
+            f"{esc(p.b.student if p.a.student == record.student else p.a.student)}</a>: "
             f"{percent(p.similarity)}</li>" for i, p in mine)
         body.append(f"<h2>Similar submissions</h2><p class=\"muted\">For the tutor to look at; "
                     f"not a verdict.</p><ul>{items}</ul>")
-    return page(f"{record['student']}: {spec.title}", "\n".join(body), depth=1,
-                heading=f"{spec.title}: {record['student']}")
+    return page(f"{record.student}: {spec.title}", "\n".join(body), depth=1,
+                heading=f"{spec.title}: {record.student}")
 
 
 # -- one written question -------------------------------------------------------
@@ -276,18 +277,18 @@ def student_page(spec, record, pairs, files, text: str) -> str:
 def written_page(spec, w, records, placeholder, files) -> str:
     cards = []
     for r in records:
-        mark = (r.get("written") or {}).get(w.name)
-        if mark and mark["points"] is not None:
-            status = f'<span class="tag">{mark["points"]:g} / {w.points:g}</span>'
+        mark = (r.written or {}).get(w.name)
+        if mark and mark.points is not None:
+            status = f'<span class="tag">{mark.points:g} / {w.points:g}</span>'
         else:
             status = '<span class="tag">not marked</span>'
-        comment = (f'<p class="muted">Comment: {esc(mark["comment"])}</p>'
-                   if mark and mark["comment"] else "")
+        comment = (f'<p class="muted">Comment: {esc(mark.comment)}</p>'
+                   if mark and mark.comment else "")
         if stats.answered(r, w.name, placeholder):
-            answer, cls = markdown(r["answers"][w.name]), "card"
+            answer, cls = markdown(r.answers[w.name]), "card"
         else:
             answer, cls = "<p>No answer.</p>", "card empty"
-        cards.append(f'<article class="{cls}"><h3>{student_link(r["student"], files, "../")}'
+        cards.append(f'<article class="{cls}"><h3>{student_link(r.student, files, "../")}'
                      f"{status}</h3>{answer}{comment}</article>")
     body = (f"<h1>{esc(w.title)}</h1>"
             f'<p class="lead">Written question <code>{esc(w.name)}</code>, {w.points:g} points, '

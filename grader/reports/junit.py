@@ -17,16 +17,16 @@ _FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff
 def write(records, path):
     suites = ET.Element("testsuites")
     for r in records:
-        checks = [shown(c) for c in r["checks"]]
-        failures = sum(not c["passed"] for c in checks)
-        suite = ET.SubElement(suites, "testsuite", name=_text(r["student"]), tests=str(len(checks)),
-                              failures=str(failures), time=f"{r['seconds']:.3f}")
+        checks = [shown(c) for c in r.checks]
+        failures = sum(not c.passed for c in checks)
+        suite = ET.SubElement(suites, "testsuite", name=_text(r.student), tests=str(len(checks)),
+                              failures=str(failures), time=f"{r.seconds:.3f}")
         for c in checks:
-            case = ET.SubElement(suite, "testcase", classname=_text(f"{r['student']}.{c['question']}"),
-                                 name=_text(c["name"]))
-            if not c["passed"]:
-                failure = ET.SubElement(case, "failure", message=_text(c["message"] or "failed"))
-                failure.text = _text("\n".join([c.get("detail", "")] + [d["name"] for d in c["diagnosis"]]),
+            case = ET.SubElement(suite, "testcase", classname=_text(f"{r.student}.{c.question}"),
+                                 name=_text(c.name))
+            if not c.passed:
+                failure = ET.SubElement(case, "failure", message=_text(c.message or "failed"))
+                failure.text = _text("\n".join([""] + [d.name for d in c.diagnosis]),
                                      4 * bounds.MESSAGE)
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 

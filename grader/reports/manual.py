@@ -9,7 +9,7 @@ means "not marked yet". Cells of ids and question names are written through
 ``files.csv_cell`` (no formula for a spreadsheet to run) and read back through
 ``files.csv_value``, so every id comes back as it was.
 
-Merged records get ``record["written"]`` (per written question: title, points
+Merged records get ``record.written`` (per written question: title, points
 or None, max_points, comment); their score includes the written points and
 their max_score every written question's points, marked or not.
 """
@@ -18,10 +18,12 @@ from __future__ import annotations
 import csv
 import io
 import math
+from dataclasses import replace
 from pathlib import Path
 
+from grader.record import WrittenMark
 from grader.reports import files
-from grader.submissions import UsageError
+from grader.errors import UsageError
 
 NAME = "manual.csv"
 COLUMNS = ["student", "question", "points", "comment"]
@@ -46,7 +48,7 @@ def write_template(spec, records, path: Path) -> bool:
     writer.writerow(COLUMNS)
     for r in records:
         for w in spec.written:
-            writer.writerow([files.csv_cell(r["student"]), files.csv_cell(w.name), "", ""])
+            writer.writerow([files.csv_cell(r.student), files.csv_cell(w.name), "", ""])
     files.save(path, buffer.getvalue())
     return True
 
@@ -161,14 +163,12 @@ def _number(text: str, delimiter: str):
 def merge(spec, records: list, marks: dict) -> list:
     """New records with the marks: ``written``, and score and max_score including them."""
     merged = []
-    for record in records:
-        r = dict(record)
-        r["written"] = {}
+    for r in records:
+        written = {}
         for w in spec.written:
-            points, comment = marks.get((r["student"], w.name), (None, ""))
-            r["written"][w.name] = {"title": w.title, "points": points, "max_points": w.points,
-                                    "comment": comment}
-        r["score"] = round(r["score"] + sum(v["points"] or 0.0 for v in r["written"].values()), 6)
-        r["max_score"] = r["max_score"] + spec.written_points
-        merged.append(r)
+            points, comment = marks.get((r.student, w.name), (None, ""))
+            written[w.name] = WrittenMark(w.title, points, w.points, comment)
+        score = round(r.score + sum(m.points or 0.0 for m in written.values()), 6)
+        merged.append(replace(r, written=written, score=score,
+                              max_score=r.max_score + spec.written_points))
     return merged

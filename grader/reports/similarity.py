@@ -3,7 +3,7 @@
 A listed pair is a reason to read two notebooks side by side, never a verdict
 and never a penalty.
 
-How it works. Each submission's own code (``record["own_code"]``: its code
+How it works. Each submission's own code (``record.own_code``: its code
 cells that differ from the template's) is split into tokens with Python's
 ``tokenize``. Names become ``V`` (keywords, builtins and attribute names after
 a dot stay as they are), numbers ``N`` and strings ``S``; comments and blank
@@ -138,9 +138,9 @@ def _tokens(source: str, cell: int = 0) -> list:
 
 
 def code_of(record) -> Code:
-    cells = {c["cell"]: c["source"] for c in record.get("own_code", [])}
+    cells = {c["cell"]: c["source"] for c in record.own_code}
     tokens = [t for number, source in cells.items() for t in normalise(source, number)]
-    return Code(record["student"], cells, tokens)
+    return Code(record.student, cells, tokens)
 
 
 def grams(tokens: list, k: int = K) -> list:
@@ -162,7 +162,7 @@ def find(records: list, template_sources: list, k: int = K, threshold: float = T
     ``regions_for``: compute the similar parts of only the first so many pairs
     (the ones a report shows); all pairs when None.
     """
-    codes = [code_of(r) for r in records if r.get("status") not in NOT_COMPARED]
+    codes = [code_of(r) for r in records if r.status not in NOT_COMPARED]
     boilerplate = fingerprints([t for i, s in enumerate(template_sources) for t in normalise(s, i)], k)
     for code in codes:
         code.fingerprints = fingerprints(code.tokens, k) - boilerplate

@@ -56,12 +56,12 @@ class WrittenStat:
 
 
 def graded(records: list) -> list:
-    return [r for r in records if r["status"] == Status.GRADED]
+    return [r for r in records if r.status == Status.GRADED]
 
 
 def statuses(records: list) -> list:
     """(status, count), the usual statuses first, then any other."""
-    counts = Counter(r["status"] for r in records)
+    counts = Counter(r.status for r in records)
     order = [s for s in STATUS_ORDER if s in counts] + sorted(set(counts) - set(STATUS_ORDER))
     return [(s, counts[s]) for s in order]
 
@@ -70,7 +70,7 @@ def questions(spec, records: list) -> list:
     done = graded(records)
     out = []
     for q in spec.questions:
-        got = [r["questions"].get(q.name, 0.0) for r in done]
+        got = [r.questions.get(q.name, 0.0) for r in done]
         out.append(QuestionStat(q.name, q.title, q.points, q.bonus,
                                 sum(got) / len(got) if got else None,
                                 sum(g >= q.points for g in got) / len(got) if got else None))
@@ -80,9 +80,9 @@ def questions(spec, records: list) -> list:
 def checks(spec, records: list) -> list:
     passed: dict = {}  # check name -> [passed, of]
     for r in graded(records):
-        for c in r["checks"]:
-            tally = passed.setdefault(c["name"], [0, 0])
-            tally[0] += bool(c["passed"])
+        for c in r.checks:
+            tally = passed.setdefault(c.name, [0, 0])
+            tally[0] += bool(c.passed)
             tally[1] += 1
     return [CheckStat(check.name, question.title, check.public, *passed.get(check.name, (0, 0)))
             for question, check in spec.checks()]
@@ -92,15 +92,15 @@ def misconceptions(records: list) -> list:
     """Every diagnosed mistake with the students it hit, the most common first."""
     found: dict = {}
     for r in records:
-        for c in r["checks"]:
-            for d in c.get("diagnosis", []):
-                if d.get("kind") == "where":  # where it went wrong is not a misconception
+        for c in r.checks:
+            for d in c.diagnosis:
+                if d.kind == "where":  # where it went wrong is not a misconception
                     continue
-                m = found.setdefault(d["name"], Misconception(d["name"], d["hint"], [], []))
-                if c["function"] not in m.functions:
-                    m.functions.append(c["function"])
-                if r["student"] not in m.students:
-                    m.students.append(r["student"])
+                m = found.setdefault(d.name, Misconception(d.name, d.hint, [], []))
+                if c.function not in m.functions:
+                    m.functions.append(c.function)
+                if r.student not in m.students:
+                    m.students.append(r.student)
     for m in found.values():
         m.students.sort()
     return sorted(found.values(), key=lambda m: (-len(m.students), m.name))
@@ -108,7 +108,7 @@ def misconceptions(records: list) -> list:
 
 def answered(record, name: str, placeholder: str) -> bool:
     """Whether the written answer ``name`` holds more than the template's placeholder."""
-    text = (record.get("answers") or {}).get(name, "")
+    text = record.answers.get(name, "")
     return bool(text.strip()) and text.strip() != placeholder.strip()
 
 
@@ -117,28 +117,30 @@ def written(spec, records: list, placeholders: dict) -> list:
     out = []
     for w in spec.written:
         have = [r for r in records if answered(r, w.name, placeholders.get(w.name, ""))]
-        marked = [r for r in records if _points(r, w.name) is not None]
+        marked = [r for r in records if written_points(r, w.name) is not None]
         out.append(WrittenStat(w.name, w.title, w.points, len(have), len(marked),
-                               [r["student"] for r in have if _points(r, w.name) is None]))
+                               [r.student for r in have if written_points(r, w.name) is None]))
     return out
 
 
-def _points(record, name):
-    return (record.get("written") or {}).get(name, {}).get("points")
+def written_points(record, name: str):
+    """The points of the written answer ``name``; None while not marked."""
+    mark = (record.written or {}).get(name)
+    return None if mark is None else mark.points
 
 
 def needs_help(records: list) -> list:
     """(record, why) for submissions that were not graded or scored below HELP_BELOW."""
     out = []
-    for r in sorted(records, key=lambda r: (r["score"], r["student"])):
-        if r["status"] != Status.GRADED:
-            out.append((r, f"{r['status']}: {r['reason']}" if r["reason"] else r["status"]))
-        elif r["max_score"] and r["score"] < HELP_BELOW * r["max_score"]:
-            out.append((r, f"{r['score']:g} of {r['max_score']:g} points"))
+    for r in sorted(records, key=lambda r: (r.score, r.student)):
+        if r.status != Status.GRADED:
+            out.append((r, f"{r.status}: {r.reason}" if r.reason else r.status))
+        elif r.max_score and r.score < HELP_BELOW * r.max_score:
+            out.append((r, f"{r.score:g} of {r.max_score:g} points"))
     return out
 
 
 def full_marks(spec, records: list) -> float:
     """The top of the score scale: max_score (written points included once merged) plus bonus."""
-    top = max((r["max_score"] for r in records), default=spec.max_score)
+    top = max((r.max_score for r in records), default=spec.max_score)
     return top + sum(q.points for q in spec.questions if q.bonus)
