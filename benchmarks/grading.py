@@ -54,7 +54,7 @@ def time_grader(folder: Path, jobs: int | None, warm: bool, scheduler: str | Non
     _, records, _ = grade(folder, out, assignment="a7_optimizers", jobs=jobs, warm=warm,
                           limits=Limits(timeout=30, call_timeout=5), scheduler=scheduler,
                           run_all=run_all)
-    return time.perf_counter() - start, len(records), records[0]["isolation"]
+    return time.perf_counter() - start, len(records), records[0].isolation
 
 
 def time_dask(folder: Path, workers: int) -> tuple[float, int]:

@@ -272,7 +272,8 @@ def _deploy(args) -> int:
         return 0
     from grader.export import canvas, moodle
     if args.lms == "canvas":
-        written = canvas.export(Path(args.out), Path(args.gradebook), args.column)
+        from grader.rebuild import title
+        written = canvas.export(Path(args.out), Path(args.gradebook), args.column, title(args.out))
     else:
         written = moodle.export(Path(args.out), Path(args.worksheet))
     print(written)

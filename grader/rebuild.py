@@ -30,3 +30,11 @@ def rebuild(out, manual_csv=None, assignment=None):
         records = manual.merge(spec, records, marks)
     reports.write_all(spec, course.template(spec), records, out)
     return spec, records, out
+
+
+def title(out) -> str:
+    """The title of the assignment OUT was graded as; "" when its folder is gone."""
+    try:
+        return course.of_records(load(Path(out))).title
+    except UsageError:
+        return ""

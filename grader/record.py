@@ -44,12 +44,24 @@ class CheckResult:
 
     @classmethod
     def from_json(cls, data) -> CheckResult:
-        data = _mapping(data, "a check")
-        return cls(_text(data, "name"), _text(data, "question"), _text(data, "function"),
-                   _number(data, "points"), _number(data, "max_points"), _flag(data, "passed"),
-                   _flag(data, "public"), _number(data, "rel_err", None, optional=True),
-                   _text(data, "message", ""),
-                   [_diagnosis(d) for d in _list(data, "diagnosis", [])])
+        # Read once per check of every record: field by field, without helpers.
+        try:
+            name, question, function = data["name"], data["question"], data["function"]
+            points, max_points = data["points"], data["max_points"]
+            passed, public = data["passed"], data["public"]
+            rel_err, message = data.get("rel_err"), data.get("message", "")
+            diagnosis = data.get("diagnosis", [])
+        except (KeyError, TypeError, AttributeError):
+            raise BadRecord("a check without name, question, function, points, "
+                            "max_points, passed or public") from None
+        if not (type(name) is str and type(question) is str and type(function) is str
+                and type(points) in _NUMBER and type(max_points) in _NUMBER
+                and type(passed) is bool and type(public) is bool
+                and (rel_err is None or type(rel_err) in _NUMBER) and type(message) is str
+                and type(diagnosis) is list):
+            raise BadRecord(f"a check with a field of the wrong type: {name!r}"[:200])
+        return cls(name, question, function, points, max_points, passed, public, rel_err,
+                   message, [_diagnosis(d) for d in diagnosis])
 
 
 @dataclass
@@ -224,8 +236,11 @@ def _text(data: dict, key: str, default=_MISSING, optional: bool = False):
     raise BadRecord(f"{key} is not text")
 
 
+_NUMBER = (int, float)
+
+
 def _is_number(value) -> bool:
-    return type(value) in (int, float)
+    return type(value) in _NUMBER
 
 
 def _number(data: dict, key: str, default=_MISSING, optional: bool = False):
@@ -249,10 +264,16 @@ def _list(data: dict, key: str, default=_MISSING) -> list:
     raise BadRecord(f"{key} is not a list")
 
 
-def _diagnosis(value) -> Diagnosis:
-    data = _mapping(value, "a diagnosis")
-    return Diagnosis(_text(data, "id", ""), _text(data, "name"), _text(data, "hint"),
-                     _text(data, "kind", "family"))
+def _diagnosis(data) -> Diagnosis:
+    try:
+        entry = Diagnosis(data.get("id", ""), data["name"], data["hint"],
+                          data.get("kind", "family"))
+    except (KeyError, TypeError, AttributeError):
+        raise BadRecord("a diagnosis without name or hint") from None
+    if not (type(entry.id) is str and type(entry.name) is str and type(entry.hint) is str
+            and type(entry.kind) is str):
+        raise BadRecord("a diagnosis with a field that is not text")
+    return entry
 
 
 def _indices(value):

@@ -238,11 +238,11 @@ def test_on_kernel_the_grader_counts_the_rows_and_inputs_stay_sealed(tmp_path):
                 {"oversized": CORRECT_A6 + OVERSIZED,
                  "unwrap-closure": CORRECT_A6 + UNWRAP_CLOSURE},
                 kernel=True)
-    assert a6["control"]["score"] == 22.0 and a6["oversized"]["score"] == 15.0
-    assert a6["unwrap-closure"]["score"] <= 15.0, failed(a6["unwrap-closure"])
+    assert a6["control"].score == 22.0 and a6["oversized"].score == 15.0
+    assert a6["unwrap-closure"].score <= 15.0, failed(a6["unwrap-closure"])
     a7 = graded(tmp_path / "a7", "a7_optimizers", CORRECT_A7,
                 {"in-place": CORRECT_A7 + IN_PLACE, "patch-call": CORRECT_A7 + PATCH_CALL},
                 kernel=True)
-    assert a7["control"]["score"] == 35.0 and a7["in-place"]["score"] == 32.0
-    assert a7["patch-call"]["score"] <= 32.0, failed(a7["patch-call"])
+    assert a7["control"].score == 35.0 and a7["in-place"].score == 32.0
+    assert a7["patch-call"].score <= 32.0, failed(a7["patch-call"])
     assert "modified its inputs in place" in failed(a7["in-place"])["sgd_update: float32 and pure"]

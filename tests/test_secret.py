@@ -91,12 +91,12 @@ def test_the_journal_names_the_secret_and_resume_reuses_only_its_draw(tmp_path):
     out = tmp_path / "out"
     _, first, _ = grade(subs, out, jobs=1, limits=LIMITS)
     secret = Secret.load_or_create(out / FILE_NAME)
-    assert first[0]["inputs"] == secret.fingerprint
+    assert first[0].inputs == secret.fingerprint
     assert secret.fingerprint not in secret.value.decode()
     _, again, _ = grade(subs, out, jobs=1, limits=LIMITS, resume=True)
-    assert again[0]["seconds"] == first[0]["seconds"]  # reused, not run again
+    assert again[0].seconds == first[0].seconds  # reused, not run again
     _, other, _ = grade(subs, out, jobs=1, limits=LIMITS, resume=True, secret=Secret(b"x"))
-    assert other[0]["inputs"] == Secret(b"x").fingerprint != secret.fingerprint
+    assert other[0].inputs == Secret(b"x").fingerprint != secret.fingerprint
     assert (out / FILE_NAME).read_text().strip() == secret.value.decode()  # left as it was
 
 

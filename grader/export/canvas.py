@@ -20,14 +20,15 @@ ASSIGNMENT = re.compile(r"(?P<title>.+) \((?P<id>\d+)\)")
 NAME = "canvas-import.csv"
 
 
-def export(out: Path, gradebook: Path, column: str | None = None) -> str:
+def export(out: Path, gradebook: Path, column: str | None = None, title: str = "") -> str:
+    """``title``: the graded assignment's title, as its column may be named."""
     found = results(out)
     header, rows = read_csv(gradebook, "the Canvas gradebook")
     missing = [c for c in ROSTER if c not in header]
     if missing:
         raise UsageError(f"{gradebook} is not a Canvas gradebook export: no column "
                          f"{', '.join(repr(m) for m in missing)}")
-    target = header.index(_column(header, column, _assignment_names(out), gradebook))
+    target = header.index(_column(header, column, _assignment_names(out, title), gradebook))
     ids = header.index("ID")
     students = {i: row[ids].strip() for i, row in enumerate(rows) if row[ids].strip()}
     m = match(found, students, _canvas_id)
@@ -46,17 +47,11 @@ def _canvas_id(r) -> str | None:
     return r.student
 
 
-def _assignment_names(out: Path) -> set:
+def _assignment_names(out: Path, title: str) -> set:
     """The graded assignment's id and title, as a column may be named."""
-    from grader import course
     from grader.journal import load
 
-    records = load(out)
-    names = {r.assignment for r in records}
-    try:
-        names.add(course.of_records(records).title)
-    except UsageError:
-        pass  # its folder is gone: the id alone
+    names = {r.assignment for r in load(out)} | {title}
     return {n.casefold() for n in names if n}
 
 
