@@ -44,7 +44,7 @@ def moodle(folder_or_file: str, in_folder: bool) -> dict | None:
 
 
 def identity(system, name, user_id=None, submission_id=None, participant=None, late=False) -> dict:
-    """``record["lms"]``: the same keys for every system, None where it has no such id."""
+    """``Record.lms``: the same keys for every system, None where it has no such id."""
     return {"system": system, "user_id": user_id, "submission_id": submission_id,
             "participant": participant, "name": name, "late": late}
 
