@@ -1,8 +1,11 @@
-"""Diagnosis: what a failed check says about the student's code.
+"""Judging a check, and what a failed check says about the student's code.
 
-``explain`` turns a failed check into plain statements (failure kind, which
-returned value or which step is wrong) and the families of mistakes that
-reproduce the student's outputs; it ships with the self-check. ``family``
+``verdict.judge`` judges a check: every case through its comparator, and for
+a failed one ``explain``'s diagnosis, which turns it into plain statements
+(failure kind, which returned value or which step is wrong) and the families
+of mistakes that reproduce the student's outputs. Both ship with the
+self-check (the harness ships as copies that never import ``grader``, so the
+judging lives here, beside the diagnosis it calls). ``family``
 declares a family: one parameterised wrong implementation and the grid of
 parameters to fit, each point of which becomes a ``Mistake`` whose outputs
 the grader computes (a family at parameter zero is the solution, so zero is
