@@ -219,5 +219,6 @@ def _internal(spec, prepared, job, exc) -> Outcome:
 
 
 def _unrun(spec, prepared, job) -> Outcome:
-    return Outcome(job.status, job.reason, 0.0, {q.name: 0.0 for q in spec.questions},
-                   [not_run(p, job.status) for p in prepared])
+    return Outcome(status=job.status, reason=job.reason, score=0.0,
+                   questions={q.name: 0.0 for q in spec.questions},
+                   checks=[not_run(p, job.status) for p in prepared])

@@ -110,7 +110,7 @@ class WrittenMark:
                    _number(data, "max_points"), _text(data, "comment", ""))
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Outcome:
     """What happened to a submission: made by ``scoring.score_run``, or by the
     pipeline for a submission that did not run."""
@@ -127,23 +127,12 @@ class Outcome:
     skipped_cells: list | None = None   # indices of cells slicing left out; None: not run
 
 
-@dataclass
-class Record:
-    """One submission: who, what it was graded as, and its ``Outcome``'s fields."""
+@dataclass(kw_only=True)
+class Record(Outcome):
+    """One submission: who, what it was graded as, and its ``Outcome``."""
     student: str
     assignment: str
     max_score: float
-    status: str
-    reason: str
-    score: float
-    questions: dict
-    checks: list
-    cells: list = field(default_factory=list)
-    output: str = ""
-    seconds: float = 0.0
-    isolation: str = ""
-    memory_cap: str = ""
-    skipped_cells: list | None = None
     # what makes a result reusable by --resume
     sha256: str = ""
     grader_version: str = ""

@@ -175,6 +175,7 @@ def score_run(prepared: list, raw, case_index: list) -> Outcome:
     for prep, result in zip(prepared, checks):
         questions[prep.question.name] = questions.get(prep.question.name, 0.0) + result.points
     cells = [e for e in map(said_of, raw.cells) if e is not None]
-    return Outcome(status, raw.reason, round(sum(questions.values()), 6), questions, checks,
-                   cells, raw.output[-4000:], round(raw.seconds, 3), raw.isolation,
-                   raw.memory_cap)
+    return Outcome(status=status, reason=raw.reason, score=round(sum(questions.values()), 6),
+                   questions=questions, checks=checks, cells=cells, output=raw.output[-4000:],
+                   seconds=round(raw.seconds, 3), isolation=raw.isolation,
+                   memory_cap=raw.memory_cap)
