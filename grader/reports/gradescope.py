@@ -23,7 +23,7 @@ def write(record, path):
 def to_results(record) -> dict:
     tests = [{"name": _text(c.name), "score": c.points, "max_score": c.max_points,
               "status": "passed" if c.passed else "failed",
-              "output": _text(check_output(c), OUTPUT), "visibility": VISIBILITY[c.public is True]}
+              "output": _text(check_output(c), OUTPUT), "visibility": VISIBILITY[c.public]}
              for c in map(shown, record.checks)]
     tests += [written_test(w) for w in (record.written or {}).values()]
     summary = f"Status: {record.status}" + (f" ({record.reason})" if record.reason else "")

@@ -26,7 +26,7 @@ def write(records, path):
                                  name=_text(c.name))
             if not c.passed:
                 failure = ET.SubElement(case, "failure", message=_text(c.message or "failed"))
-                failure.text = _text("\n".join([""] + [d.name for d in c.diagnosis]),
+                failure.text = _text("".join(f"\n{d.name}" for d in c.diagnosis),
                                      4 * bounds.MESSAGE)
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
