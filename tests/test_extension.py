@@ -107,7 +107,7 @@ def test_the_scaffold_s_comparator_judges_and_its_self_check_ships_it(tmp_path, 
     want = {"ok": True, "out": np.array([1.0, 0.0])}
     tiny = {"ok": True, "out": np.array([1.0, 1e-12])}  # off in a tiny entry only
     assert in_norm(tiny, want, program).passed
-    assert not compare.allclose(tiny, want, program, rtol=1e-9).passed
+    assert not compare.allclose(tiny, want, program, rtol=1e-9, atol=0.0).passed
     assert not in_norm({"ok": True, "out": np.array([1.0, 1e-6])}, want, program).passed
     assert not in_norm({"ok": True, "out": [1.0]}, want, program).passed
     # The bundle's self-check has the module and judges with it.
