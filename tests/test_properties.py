@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import assignments
 from grader.checks.expected import prepare
 from grader.execute import gradients
-from grader.execute.session import _programs_frame
+from grader.execute.session import programs_frame
 from grader.harness import programs
 
 A6 = assignments.load("a6_batching")
@@ -102,7 +102,7 @@ def test_the_secret_never_reaches_the_students_frame():
     plan = [[prep.check.name, p] for prep in prepared for p in prep.programs]
     secrets = [gradients.remote_spec(p)["M"] for _, p in plan if gradients.remote_spec(p)]
     assert len(secrets) >= 20  # every accumulation check and the micro-batched epochs
-    frame = _programs_frame(plan)
+    frame = programs_frame(plan)
     assert not any(M.tobytes() in frame for M in secrets)
     # ... while the grader's own plan keeps it, for the expected outputs and the answers.
     assert all("M" in gradients.remote_spec(p) for _, p in plan if gradients.remote_spec(p))

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -28,6 +27,7 @@ from grader import reports
 from grader.checks.expected import prepare
 from grader.execute import Limits, LocalLauncher, run_submission
 from grader.execute import frames
+from grader.execute.handle import Worker
 from grader.execute.launcher import Launcher, bwrap_works
 from grader.grade import _flatten
 from grader.harness import wire
@@ -59,7 +59,7 @@ class Replay(Launcher):
     isolation = "replay"
 
     def __init__(self, *streams):
-        self.streams, self.started = list(streams), 0
+        self.streams, self.started, self.players = list(streams), 0, {}
 
     def start(self, programs=b""):
         ours, theirs = socket.socketpair()
@@ -67,11 +67,13 @@ class Replay(Launcher):
         self.started += 1
         thread = threading.Thread(target=_play, args=(theirs, data), daemon=True)
         thread.start()
-        return SimpleNamespace(stdin=ours, stdout=ours, preloaded=True, thread=thread)
+        worker = Worker.of_socket(ours, preloaded=True)
+        self.players[worker] = thread
+        return worker
 
-    def stop(self, proc, finished=True):
-        proc.stdout.close()
-        proc.thread.join()
+    def stop(self, worker, finished=True):
+        worker.kill()
+        self.players.pop(worker).join()
 
 
 def _play(sock, data):

@@ -1,6 +1,6 @@
 """The warm execution path: one fork server per job slot, inside that slot's sandbox.
 
-The server (``harness.zygote``) has numpy, IPython and matplotlib loaded and
+The server (``harness.fork_server``) has numpy, IPython and matplotlib loaded and
 the class's programs decoded; each submission is a fork of it. Control
 socket: the server says b"R" when ready; the grader sends b"P" and the
 programs' frame, and b"G" with the submission's socket attached.
@@ -11,11 +11,12 @@ import socket
 import subprocess
 
 from grader.execute import cgroups
-from grader.execute.launcher import BwrapLauncher, Launcher
+from grader.execute.handle import Worker, kill_session
+from grader.execute.launcher import BwrapLauncher
 
 
 class ForkServerLauncher(BwrapLauncher):
-    """BwrapLauncher with one warm fork server per job slot (``harness.zygote``).
+    """BwrapLauncher with one warm fork server per job slot (``harness.fork_server``).
 
     Each submission is a fork of a process that has numpy, IPython and
     matplotlib loaded, in the same sandbox as before. The server also holds
@@ -53,7 +54,7 @@ class ForkServerLauncher(BwrapLauncher):
             self._kill(uid)
         return super().__exit__(*exc)
 
-    def start(self, programs: bytes = b""):
+    def start(self, programs: bytes = b"") -> Worker:
         uid = self.uids.get()
         group = None
         try:
@@ -72,22 +73,22 @@ class ForkServerLauncher(BwrapLauncher):
                 group.remove()
             self.uids.put(uid)
             raise
-        return _Forked(uid, ours, group, preloaded=bool(programs))
+        return Worker.of_socket(ours, uid=uid, group=group, preloaded=bool(programs))
 
-    def stop(self, proc, finished=True):
+    def stop(self, worker, finished=True):
         if not finished:
-            self._kill(proc.uid)  # the child may still be running: its sandbox goes with it
-        proc.close()
-        if finished and not self._ready(proc.uid, timeout=5.0):
-            self._kill(proc.uid)
-        self._end(proc)
-        self.uids.put(proc.uid)
+            self._kill(worker.uid)  # the child may still be running: its sandbox goes with it
+        worker.kill()  # closes its socket: the server reaps the child
+        if finished and not self._ready(worker.uid, timeout=5.0):
+            self._kill(worker.uid)
+        self._end(worker)
+        self.uids.put(worker.uid)
 
-    def _members(self, proc):
+    def _members(self, worker):
         if self.own_user:  # the server is root: the slot's user runs the submission only
-            return lambda: cgroups.processes_of_user(proc.uid)
-        server, _ = self.servers.get(proc.uid, (None, None))
-        warm = self.server_pids.get(proc.uid, set())
+            return lambda: cgroups.processes_of_user(worker.uid)
+        server, _ = self.servers.get(worker.uid, (None, None))
+        warm = self.server_pids.get(worker.uid, set())
         return lambda: (cgroups.process_tree(server.pid) - warm) if server else set()
 
     def _server(self, uid):
@@ -114,7 +115,7 @@ class ForkServerLauncher(BwrapLauncher):
         slots = [path.parent for _, path in group.dirs] if self.own_user else []
         try:
             server = subprocess.Popen(
-                group.join_argv(self.argv(uid, "harness.zygote", str(theirs.fileno()), user,
+                group.join_argv(self.argv(uid, "harness.fork_server", str(theirs.fileno()), user,
                                           drop=not self.own_user, cgroups_in=slots)),
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -141,18 +142,7 @@ class ForkServerLauncher(BwrapLauncher):
         server, control = self.servers.pop(uid, (None, None))
         if server is not None:
             control.close()
-            Launcher.stop(self, server)
+            kill_session(server)
         if self.tree is not None:
             self.tree.group(f"slot-{uid}/server").kill()
 
-
-class _Forked:
-    """The grader's end of one forked worker: one socket as its stdin and stdout
-    (the session reads and writes the file descriptor itself)."""
-
-    def __init__(self, uid, sock, group, preloaded=False):
-        self.uid, self.sock, self.group, self.preloaded = uid, sock, group, preloaded
-        self.stdin = self.stdout = sock
-
-    def close(self):
-        self.sock.close()

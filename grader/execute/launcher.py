@@ -1,7 +1,7 @@
 """How the student's process is started, confined and stopped.
 
 A launcher is a context manager for one grading run: ``start`` returns a
-running worker whose stdin/stdout carry the protocol, ``stop`` ends it
+running ``handle.Worker`` whose streams carry the protocol, ``stop`` ends it
 together with every process it started. ``isolation`` names what is in
 force, and each result records it.
 
@@ -29,7 +29,6 @@ import itertools
 import os
 import queue
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from pathlib import Path
 
 import grader
 from grader.execute import cgroups
+from grader.execute.handle import Worker
 
 HARNESS = Path(grader.__file__).parent / "harness"
 #: A source checkout holding grader/ (an editable install); None when installed from a wheel,
@@ -55,6 +55,7 @@ class Launcher:
     #: The cgroup memory caps to use where the machine allows; () forces the watchdog.
     caps = (cgroups.V2, cgroups.V1)
     tree = monitor = None
+    _frame: tuple = (None, "", b"")  # (programs, code, their frame): see ``programs_frame``
 
     def __enter__(self):
         return self
@@ -78,56 +79,61 @@ class Launcher:
         group.create()
         return group
 
-    def confine(self, proc, memory: int) -> str:
-        """Cap the memory of everything the submission ``proc`` runs at ``memory``
+    def confine(self, worker: Worker, memory: int) -> str:
+        """Cap the memory of everything the submission ``worker`` runs at ``memory``
         bytes, before it is given any work; which cap is in force:
         "cgroup v2", "cgroup v1", "watchdog" (resident memory summed), or ""."""
-        group = getattr(proc, "group", None)
+        group = worker.group
         if self.monitor is None or group is None:
             return ""
         if self.memory_cap in (cgroups.V1, cgroups.V2) and group.limit(memory):
-            self.monitor.watch(proc, group, memory)
+            self.monitor.watch(worker, group, memory)
             return self.memory_cap
-        self.monitor.watch(proc, group, memory, self._members(proc))
+        self.monitor.watch(worker, group, memory, self._members(worker))
         return cgroups.WATCHDOG
 
-    def _members(self, proc):
-        """For the watchdog: a function giving the pids of ``proc``'s submission."""
-        return lambda: cgroups.process_tree(proc.pid)
+    def _members(self, worker: Worker):
+        """For the watchdog: a function giving the pids of ``worker``'s submission."""
+        return lambda: cgroups.process_tree(worker.process.pid)
 
-    def over_memory(self, proc) -> bool:
-        """Whether the submission ``proc`` ran was ended for going over its memory cap."""
-        if getattr(proc, "over", False):
+    def over_memory(self, worker: Worker) -> bool:
+        """Whether the submission ``worker`` ran was ended for going over its memory cap."""
+        if worker.over:
             return True
-        group = getattr(proc, "group", None)
-        return bool(self.monitor and self.monitor.over(proc)) or \
-            bool(group is not None and group.oom_killed())
+        return bool(self.monitor and self.monitor.over(worker)) or \
+            bool(worker.group is not None and worker.group.oom_killed())
 
-    def _end(self, proc) -> None:
+    def _end(self, worker: Worker) -> None:
         """Kill everything of the submission, note whether it went over, drop its group."""
-        group = getattr(proc, "group", None)
+        group = worker.group
         if group is None:
             return
         group.kill()
-        over = self.monitor.forget(proc) if self.monitor is not None else False
-        proc.over = over or group.oom_killed()
+        over = self.monitor.forget(worker) if self.monitor is not None else False
+        worker.over = over or group.oom_killed()
         group.remove()
 
-    def start(self, programs: bytes = b"") -> subprocess.Popen:
+    def programs_frame(self, programs: list, code: str, encode) -> bytes:
+        """``encode(programs, code)``, the frame this launcher's workers are given,
+        made once for the many submissions of a class. The programs are kept by
+        identity: the list held here cannot be freed and its id reused."""
+        held, held_code, frame = self._frame
+        if held is not programs or held_code != code:
+            frame = encode(programs, code)
+            self._frame = (programs, code, frame)
+        return frame
+
+    def start(self, programs: bytes = b"") -> Worker:
         """A running worker. ``programs``: the class's programs frame, which a
-        launcher may hand over ahead of time (the worker is then told so)."""
+        launcher may hand over ahead of time (the worker is then preloaded)."""
         raise NotImplementedError
 
-    def stop(self, proc: subprocess.Popen, finished: bool = True) -> None:
-        """Kill the worker's whole process group, then reap it.
+    def stop(self, worker: Worker, finished: bool = True) -> None:
+        """End the worker with its whole process group.
 
         ``finished``: the worker ended its conversation (no timeout, no garbage).
         """
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        proc.wait()
+        worker.kill()
 
 
 class LocalLauncher(Launcher):
@@ -147,7 +153,7 @@ class LocalLauncher(Launcher):
         self._close_cgroups()
         return False
 
-    def start(self, programs: bytes = b"") -> subprocess.Popen:
+    def start(self, programs: bytes = b"") -> Worker:
         workdir = tempfile.mkdtemp(prefix="grader-")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY", "JUPYTER"))}
         env.update(THREADS_1, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", HOME=workdir)
@@ -160,13 +166,12 @@ class LocalLauncher(Launcher):
         except BaseException:
             group.remove()
             raise
-        proc.workdir, proc.group = workdir, group
-        return proc
+        return Worker.of_process(proc, workdir=workdir, group=group)
 
-    def stop(self, proc, finished=True):
-        super().stop(proc)
-        self._end(proc)
-        shutil.rmtree(proc.workdir, ignore_errors=True)
+    def stop(self, worker, finished=True):
+        super().stop(worker)
+        self._end(worker)
+        shutil.rmtree(worker.workdir, ignore_errors=True)
 
 
 class BwrapLauncher(Launcher):
@@ -274,7 +279,7 @@ class BwrapLauncher(Launcher):
                 args += ["--tmpfs", str(path)]
         return args
 
-    def start(self, programs: bytes = b"") -> subprocess.Popen:
+    def start(self, programs: bytes = b"") -> Worker:
         uid, group = self.uids.get(), None
         try:
             group = self._group(f"slot-{uid}/run")
@@ -286,18 +291,17 @@ class BwrapLauncher(Launcher):
                 group.remove()
             self.uids.put(uid)  # else the slot is lost and later submissions wait forever
             raise
-        proc.uid, proc.group = uid, group
-        return proc
+        return Worker.of_process(proc, uid=uid, group=group)
 
-    def stop(self, proc, finished=True):
-        super().stop(proc)  # bwrap's death ends its PID namespace, detached children included
-        self._end(proc)
-        self.uids.put(proc.uid)
+    def stop(self, worker, finished=True):
+        super().stop(worker)  # bwrap's death ends its PID namespace, detached children included
+        self._end(worker)
+        self.uids.put(worker.uid)
 
-    def _members(self, proc):
+    def _members(self, worker):
         if self.own_user:  # the slot's user runs this submission only
-            return lambda: cgroups.processes_of_user(proc.uid)
-        return super()._members(proc)
+            return lambda: cgroups.processes_of_user(worker.uid)
+        return super()._members(worker)
 
 
 def matplotlib_font_cache() -> Path | None:

@@ -76,25 +76,39 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher,
     worker before any cell; here it answers remote grad_fn calls.
     """
     start = time.monotonic()
-    run = RawRun(isolation=launcher.isolation)
-    programs_frame = _programs_frame(programs, code)
-    own = extension.load(code)
-    resume = None
+    talk = Conversation(cells, programs, limits, files or {}, extension.load(code), launcher,
+                        start, launcher.programs_frame(programs, code, programs_frame),
+                        RawRun(isolation=launcher.isolation))
+    run, resume = talk.run, None
     while True:
-        proc = _start(launcher, programs_frame, again=resume is not None)
+        worker = _start(launcher, talk.frame, again=resume is not None)
         try:
-            run.memory_cap = launcher.confine(proc, limits.memory)
-            death = _converse(proc, launcher, cells, programs, limits, run, start,
-                              programs_frame, resume, files or {}, own)
+            run.memory_cap = launcher.confine(worker, limits.memory)
+            death = _converse(talk, worker, resume)
         finally:
-            launcher.stop(proc, finished=run.status in (STATUS_OK, STATUS_CRASHED, STATUS_MEMORY))
-        if run.status == STATUS_CRASHED and launcher.over_memory(proc):
+            launcher.stop(worker, finished=run.status in (STATUS_OK, STATUS_CRASHED, STATUS_MEMORY))
+        if run.status == STATUS_CRASHED and launcher.over_memory(worker):
             _fail(run, STATUS_MEMORY, f"the notebook's processes together went over the memory "
                                       f"limit ({_gib(limits.memory)}) and were ended")
-        if death is None or (resume := _after_death(death, programs, limits, run, resume)) is None:
+        if death is None or (resume := _after_death(death, talk, resume)) is None:
             break
     run.seconds = time.monotonic() - start
     return run
+
+
+@dataclass
+class Conversation:
+    """One submission's run, across the workers it takes: what each is given,
+    and the raw outputs gathered so far."""
+    cells: list
+    programs: list  # [check name, program]
+    limits: Limits
+    files: dict  # {relative path: bytes}
+    extension: extension.Extension  # the assignment's harness.py, loaded here too
+    launcher: object
+    start: float  # time.monotonic() when the submission started: its time limit counts from here
+    frame: bytes  # the programs' frame (``programs_frame``)
+    run: RawRun
 
 
 def _start(launcher, programs_frame, again: bool):
@@ -108,22 +122,11 @@ def _start(launcher, programs_frame, again: bool):
         return launcher.start(programs_frame)
 
 
-_last_frame: tuple = (None, "", b"")
-
-
-def _programs_frame(programs: list, code: str = "") -> bytes:
-    """The programs' frame, with the assignment's ``code``, encoded once for the
-    many submissions of a class.
-
-    Kept by identity: the list held here cannot be freed and its id reused.
-    """
-    global _last_frame
-    held, held_code, frame = _last_frame
-    if held is not programs or held_code != code:
-        frame = wire.encode({"programs": gradients.student_view(programs),
-                             **({"assignment": code} if code else {})})
-        _last_frame = (programs, code, frame)
-    return frame
+def programs_frame(programs: list, code: str = "") -> bytes:
+    """The frame that gives a worker its programs, as the student's side may see
+    them, with the assignment's ``code``."""
+    return wire.encode({"programs": gradients.student_view(programs),
+                        **({"assignment": code} if code else {})})
 
 
 @dataclass(frozen=True)
@@ -133,25 +136,24 @@ class Death:
     memory: bool  # the launcher saw it go over its memory limit
 
 
-def _converse(proc, launcher, cells, programs, limits, run, start, programs_frame, resume,
-              files, own=None):
+def _converse(talk: Conversation, worker, resume):
     """Talk with one worker until it is done or fails; returns a ``Death`` if it
     ended during a check (the run may go on in a fresh worker), else None."""
-    deadline = start + limits.timeout
-    preloaded = getattr(proc, "preloaded", False)
-    job = {"cells": cells, "preloaded": preloaded, **limits.for_worker(),
-           "files": {name: np.frombuffer(data, np.uint8) for name, data in files.items()}}
+    cells, programs, limits, run = talk.cells, talk.programs, talk.limits, talk.run
+    deadline = talk.start + limits.timeout
+    job = {"cells": cells, "preloaded": worker.preloaded, **limits.for_worker(),
+           "files": {name: np.frombuffer(data, np.uint8) for name, data in talk.files.items()}}
     if resume is not None:
         job["resume"] = resume
-    if not launcher.own_user:
+    if not talk.launcher.own_user:
         job["processes"] = None  # would count every process of the tutor's own user
-    if not _send(proc, job, run, deadline):
+    if not _send(worker, job, run, deadline):
         return None
     # Before the cells run: the worker seals the inputs of its programs first.
-    if not preloaded and not _send(proc, programs_frame, run, deadline):
+    if not worker.preloaded and not _send(worker, talk.frame, run, deadline):
         return None
-    remote = gradients.cases_of(programs, own)
-    frames = Frames(proc.stdout, limits.result_limit)
+    remote = gradients.cases_of(programs, talk.extension)
+    frames = Frames(worker.stdout, limits.result_limit)
     ctx = frames_.Context(len(cells), tuple(name for name, _ in programs), limits.output_limit,
                           frames_.CELLS, run.results)
     current = None
@@ -159,12 +161,12 @@ def _converse(proc, launcher, cells, programs, limits, run, start, programs_fram
     per_check = limits.call_timeout * most_cases + 2  # each case has its own alarm inside
 
     def next_check():
-        return min(start + limits.timeout, time.monotonic() + per_check)
+        return min(talk.start + limits.timeout, time.monotonic() + per_check)
     while True:
         try:
             message = _next(frames, deadline, run, current, ctx)
         except EOFError:
-            return _ended(proc, launcher, limits, run, ctx, current)
+            return _ended(talk, worker, ctx, current)
         if message is None:
             return None
         event = message["event"]
@@ -188,7 +190,7 @@ def _converse(proc, launcher, cells, programs, limits, run, start, programs_fram
             if time.monotonic() >= deadline:
                 return _fail(run, STATUS_TIMEOUT, f"still running at {current} "
                                                   "when the time limit ran out")
-            if not _send(proc, reply, run, deadline):
+            if not _send(worker, reply, run, deadline):
                 return None
             frames.eager = True  # its next request follows at once
         elif event == "done":
@@ -198,28 +200,29 @@ def _converse(proc, launcher, cells, programs, limits, run, start, programs_fram
                                              f"(limit {_gib(limits.memory)})")
 
 
-def _ended(proc, launcher, limits, run, ctx, current):
+def _ended(talk: Conversation, worker, ctx, current):
     """The worker's output ended: during the cells, the submission's status;
     during the checks, a ``Death`` at the first case not answered."""
-    memory = launcher.over_memory(proc)
+    run, memory = talk.run, talk.launcher.over_memory(worker)
     if ctx.phase == frames_.CHECKS:
         case = _unanswered(run, len(ctx.checks))
         return None if case is None else Death(case, memory)
     if memory:
         return _fail(run, STATUS_MEMORY, f"{current or 'start-up'} ran out of memory: the "
                                          "notebook's processes together went over the limit "
-                                         f"({_gib(limits.memory)})")
+                                         f"({_gib(talk.limits.memory)})")
     return _fail(run, STATUS_CRASHED, f"the notebook's process ended during {current or 'start-up'}"
                                       " (os._exit, a crash or a kill)")
 
 
-def _after_death(death, programs, limits, run, resume):
+def _after_death(death, talk: Conversation, resume):
     """Fail the check the worker died in and every later case of its function;
     the resume point of a fresh worker, or None when no case is left to run."""
+    programs, run = talk.programs, talk.run
     name, fn = programs[death.case][0], programs[death.case][1].get("fn")
     skip = set(resume["skip"]) if resume else set()
     if death.memory:
-        exc_type, why = "MemoryError", f"ran out of memory (limit {_gib(limits.memory)})"
+        exc_type, why = "MemoryError", f"ran out of memory (limit {_gib(talk.limits.memory)})"
     else:
         exc_type, why = "Crashed", "the notebook's process ended (os._exit, a crash or a kill)"
     if fn in skip:  # its function never ran here: something else ends the worker
@@ -282,13 +285,13 @@ def _fail(run, status, reason):
     return None
 
 
-def _send(proc, message, run, deadline: float) -> bool:
+def _send(worker, message, run, deadline: float) -> bool:
     """Write a frame to the worker by ``deadline``: its code may have stopped
     reading (a notebook can forge "executed" and sleep, with the programs'
     frame larger than a pipe's buffer)."""
     data = message if isinstance(message, bytes) else wire.encode(message)
     try:
-        if _write_by(proc.stdin.fileno(), data, deadline):
+        if _write_by(worker.stdin.fileno(), data, deadline):
             return True
         _fail(run, STATUS_TIMEOUT, "the notebook's process stopped reading its input")
     except (BrokenPipeError, OSError):
@@ -335,7 +338,7 @@ class Frames:
                 continue
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError
+                raise TimeoutError("no frame from the worker by its deadline")
             if self.poll.poll(min(remaining, 3600.0) * 1000) and not self.eager:  # (int of ms)
                 time.sleep(COALESCE)
         return wire.decode(frame)

@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from grader.errors import UsageError
+from grader.execute.handle import Worker
 from grader.execute.launcher import (HARNESS, PROJECT, THREADS_1, LocalLauncher, claim_uids,
                                      installed_packages)
 
@@ -61,7 +62,7 @@ class UserLauncher(LocalLauncher):
         self.claims = []
         return False
 
-    def start(self, programs: bytes = b"") -> subprocess.Popen:
+    def start(self, programs: bytes = b"") -> Worker:
         uid = self.free.pop()
         workdir = tempfile.mkdtemp(prefix="grader-")
         os.chown(workdir, uid, uid)
@@ -78,14 +79,13 @@ class UserLauncher(LocalLauncher):
         except BaseException:
             self.free.append(uid)
             raise
-        proc.workdir, proc.uid = workdir, uid
-        return proc
+        return Worker.of_process(proc, workdir=workdir, uid=uid)
 
-    def stop(self, proc, finished=True):
-        super().stop(proc)
-        _kill_all(proc.uid)  # also what left the session (setsid, double fork)
-        _remove_files_of(proc.uid)
-        self.free.append(proc.uid)
+    def stop(self, worker, finished=True):
+        super().stop(worker)
+        _kill_all(worker.uid)  # also what left the session (setsid, double fork)
+        _remove_files_of(worker.uid)
+        self.free.append(worker.uid)
 
 
 def _as_user(uid: int) -> list:

@@ -56,13 +56,13 @@ def run_programs(src, dst, relay, namespace) -> None:
     for _, program in task["cases"]:
         program["args"] = [programs.view(SEALED, *a["$sealed"]) if isinstance(a, dict)
                            and "$sealed" in a else a for a in program.get("args", [])]
-    worker._install_alarm()
+    worker.install_alarm()
     failed, results = task["failed"], {}
     with socket.socket(socket.AF_UNIX) as conn:
         conn.connect(relay)
         stream = conn.makefile("rb")
         for k, program in task["cases"]:
-            results[k] = worker._run_case(program, namespace, task["job"], failed,
+            results[k] = worker.run_case(program, namespace, task["job"], failed,
                                           _asker(k, conn, stream))
     open(dst, "wb").write(wire.encode({"results": results, "failed": failed}))
 
@@ -109,7 +109,7 @@ def main() -> None:
             send({"event": "executed", "cells": cells, "output_bytes": 0, "output": ""})
             limit = job.get("result_limit", worker.FRAME_LIMIT)
             failed: dict = {}  # carried from check to check
-            for check, cases in worker._by_check(plan, job.get("resume")):
+            for check, cases in worker.by_check(plan, job.get("resume")):
                 results = _run_check(client, cases, job, failed, relay)
                 send(worker.results_frame(check, results, limit))
             send({"event": "done"})
@@ -184,7 +184,7 @@ def _forward(stream, conn, proto_in, send) -> None:
 
 
 def _run_check(client, cases, job, failed, relay):
-    """The check's results from the kernel; ``failed`` (see ``worker._run_case``)
+    """The check's results from the kernel; ``failed`` (see ``worker.run_case``)
     is updated with what the kernel learnt."""
     src, dst = os.path.abspath("programs.bin"), os.path.abspath("results.bin")
     timeout = job.get("call_timeout", 10.0)

@@ -8,7 +8,7 @@ Frames in: {"cells": [source or None, ...], "call_timeout": s, "output_limit": c
 "memory": bytes, "processes": n, "file_size": bytes, "cpu_seconds": s}, then
 {"programs": [[check_name, program], ...], "assignment": the source of the
 assignment's harness.py, if it has one} (not sent when the job says
-"preloaded": a fork server decoded them once, into ``PROGRAMS``); both before
+"preloaded": a fork server decoded them once and hands them to ``main``); both before
 any cell runs, so that sealed inputs exist first (``programs.seal``). While a
 program runs, {"grad": array} or {"error": text} answers each request
 {"event": "grad", "case": k, "theta", "X", "y"} of a remote grad_fn. A job that
@@ -34,7 +34,6 @@ from . import extension, programs, seccomp, wire
 from .cells import CappedText, execute_cells
 
 FRAME_LIMIT = 64 * 2 ** 20
-PROGRAMS: list | None = None  # set in a fork server, before any child exists
 
 
 class CallTimeout(BaseException):
@@ -53,10 +52,12 @@ def protocol():
     return proto_in, send
 
 
-def main() -> None:
+def main(preloaded: list | None = None) -> None:
+    """Run one job. ``preloaded``: the programs a fork server decoded and sealed
+    before it forked this process (None in a process of its own)."""
     proto_in, send = protocol()
     job = wire.decode(wire.read_frame(proto_in, FRAME_LIMIT))
-    plan = programs_of(job, proto_in)
+    plan = programs_of(job, proto_in, preloaded)
     if not job.get("preloaded"):
         programs.seal(plan)  # (a fork server sealed its own before any child existed)
     apply_limits(job)
@@ -65,11 +66,11 @@ def main() -> None:
     namespace, cells = execute_cells(job["cells"], output, send)
     send({"event": "executed", "cells": cells, "output_bytes": output.total,
           "output": output.getvalue()})
-    _install_alarm()
+    install_alarm()
     failed: dict = {}
     limit = job.get("result_limit", FRAME_LIMIT)
-    for check, cases in _by_check(plan, job.get("resume")):
-        results = {k: _run_case(program, namespace, job, failed, _asker(k, proto_in, send))
+    for check, cases in by_check(plan, job.get("resume")):
+        results = {k: run_case(program, namespace, job, failed, _asker(k, proto_in, send))
                    for k, program in cases}
         send(results_frame(check, results, limit))
     send({"event": "done"})
@@ -104,11 +105,12 @@ def _array_bytes(value) -> int:
     return 0
 
 
-def programs_of(job, proto_in) -> list:
+def programs_of(job, proto_in, preloaded: list | None = None) -> list:
+    """The job's programs: ``preloaded`` when the job says so, else the next frame."""
     if job.get("preloaded"):
-        if PROGRAMS is None:
+        if preloaded is None:
             raise RuntimeError("the job says the programs are preloaded, but none are")
-        return PROGRAMS
+        return preloaded
     return load_programs(wire.decode(wire.read_frame(proto_in, FRAME_LIMIT)))
 
 
@@ -119,7 +121,7 @@ def load_programs(frame: dict) -> list:
     return frame["programs"]
 
 
-def _by_check(plan, resume=None):
+def by_check(plan, resume=None):
     """Consecutive programs of one check, with their positions: one frame per check.
     ``resume`` ({"from": case, "skip": [fn, ...]}): only the cases still to run."""
     first, skip = (resume["from"], set(resume["skip"])) if resume else (0, set())
@@ -136,7 +138,7 @@ def _by_check(plan, resume=None):
         yield name, group
 
 
-def _run_case(program, namespace, job, failed: dict, remote=None):
+def run_case(program, namespace, job, failed: dict, remote=None):
     """One case; ``failed`` maps a function that timed out or ran out of memory
     to the result each of its later cases gets without running."""
     fn = program.get("fn")
@@ -214,7 +216,8 @@ def _silence_standard_fds() -> None:
         os.dup2(devnull, fd)
 
 
-def _install_alarm() -> None:
+def install_alarm() -> None:
+    """SIGALRM raises ``CallTimeout``: the alarm of each graded call (``run_case``)."""
     def on_alarm(signum, frame):
         raise CallTimeout()
     signal.signal(signal.SIGALRM, on_alarm)

@@ -51,33 +51,36 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     control.sendall(b"R")
+    preloaded = None  # the class's programs, once the grader sent them
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 1, 1)
         except OSError:
             os._exit(0)
         if message == b"P":
-            _preload(control)
+            preloaded = _preload(control)
             continue
         if not message or not fds:
             os._exit(0)  # the grader has gone
         pid = os.fork()
         if pid == 0:
-            _child(control, fds[0], user, libc)
+            _child(control, fds[0], user, libc, preloaded)
         os.close(fds[0])
         os.waitpid(pid, 0)
         _sweep()
         control.sendall(b"R")
 
 
-def _preload(control) -> None:
+def _preload(control) -> list:
+    """The programs' frame from the control socket, decoded and sealed."""
     stream = control.makefile("rb", buffering=0)  # reads no further than the frame
-    worker.PROGRAMS = worker.load_programs(wire.decode(wire.read_frame(stream, worker.FRAME_LIMIT)))
+    plan = worker.load_programs(wire.decode(wire.read_frame(stream, worker.FRAME_LIMIT)))
     stream.close()
-    programs.seal(worker.PROGRAMS)  # read-only for every child, before any exists
+    programs.seal(plan)  # read-only for every child, before any exists
+    return plan
 
 
-def _child(control, fd, user, libc) -> None:
+def _child(control, fd, user, libc, preloaded) -> None:
     try:
         control.close()
         _fresh_ipc(libc, strict=user is not None)
@@ -94,7 +97,7 @@ def _child(control, fd, user, libc) -> None:
         workdir = tempfile.mkdtemp(prefix="work-", dir="/tmp")  # after the drop: the user's own
         os.chdir(workdir)
         os.environ["HOME"] = workdir
-        worker.main()
+        worker.main(preloaded)
     finally:
         os._exit(1)
 
