@@ -45,15 +45,17 @@ from grader.assign import assign  # noqa: E402
 from grader.checks.secret import Secret  # noqa: E402
 from grader.execute import Limits  # noqa: E402
 from grader.grade import default_jobs, grade  # noqa: E402
+from grader.options import GradeOptions  # noqa: E402
 
 
 def time_grader(folder: Path, jobs: int | None, warm: bool, scheduler: str | None = None,
                 label: str = "", run_all: bool = False) -> tuple[float, int, str]:
     out = folder.parent / f"{folder.name}-{label or ('warm' if warm else 'cold')}-graded"
     start = time.perf_counter()
-    _, records, _ = grade(folder, out, assignment="a7_optimizers", jobs=jobs, warm=warm,
-                          limits=Limits(timeout=30, call_timeout=5), scheduler=scheduler,
-                          run_all=run_all)
+    _, records, _ = grade(folder, out,
+                          GradeOptions(assignment="a7_optimizers", jobs=jobs, warm=warm,
+                                       limits=Limits(timeout=30, call_timeout=5),
+                                       scheduler=scheduler, run_all=run_all))
     return time.perf_counter() - start, len(records), records[0].isolation
 
 

@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from grader import __version__
+from grader.options import GradeOptions
 from grader.status import Status
 
 
@@ -21,12 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         "against the reference. Writes grades.csv, results/, "
                                         "feedback/ and journal.jsonl into --out.")
     g.add_argument("path", help="folder of notebooks (or of one folder per student), a notebook, or a .zip")
-    g.add_argument("--assignment", metavar="ASSIGNMENT",
-                   help="grade as this assignment: a built-in name or an assignment folder "
-                        "(default: the built-in assignment the notebooks' metadata names)")
     g.add_argument("--out", help="output folder (default: PATH-graded beside PATH)")
-    g.add_argument("--jobs", type=int, help="submissions graded at once (default: CPU count + 1; "
-                                            "with --scheduler, twice the cluster's threads)")
+    GradeOptions.add_arguments(g)
     g.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default 60)")
     g.add_argument("--call-timeout", type=float, default=10.0,
                    help="seconds per graded call (default 10)")
@@ -34,27 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="memory per submission in GiB (default 2)")
     g.add_argument("--processes", type=int, default=64,
                    help="processes and threads per submission (default 64)")
-    g.add_argument("--isolation", choices=("auto", "bwrap", "process"), default="auto",
-                   help="bwrap: bubblewrap sandbox (required); process: a plain process; "
-                        "auto (default): bubblewrap where available, else a warning")
-    g.add_argument("--cold", action="store_true",
-                   help="start a fresh sandbox per submission instead of forking a warm one")
-    g.add_argument("--kernel", action="store_true",
-                   help="run each notebook in a real Jupyter kernel (nbclient); same checks, slower")
-    g.add_argument("--run-all", action="store_true",
-                   help="run every cell of each notebook (default: only the cells that define "
-                        "the graded functions and what they depend on)")
-    g.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run the notebooks on the workers of this Dask scheduler (tcp://HOST:8786) "
-                        "with the same isolation and limits; scores and reports stay here. "
-                        'Needs pip install ".[dask]"')
     g.add_argument("--secret-file", metavar="FILE",
                    help="the secret the checks' inputs are drawn from; made there if missing "
                         "(default: OUT/inputs.secret). Keep it from students")
     g.add_argument("--secret", metavar="TEXT",
                    help="a fixed secret instead of a file, for reproducible tests and benchmarks")
-    g.add_argument("--resume", action="store_true",
-                   help="keep results already in --out for unchanged submissions")
     g.add_argument("--fail-under", type=float, metavar="SCORE",
                    help="exit 1 if any graded submission scores below SCORE")
     g.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one test case per check")
@@ -188,14 +169,12 @@ def _grade(args) -> int:
         output_file()
     limits = Limits(timeout=args.timeout, call_timeout=args.call_timeout,
                     memory=int(args.memory * 2 ** 30), processes=args.processes)
+    options = GradeOptions.from_arguments(args, limits=limits, secret=secret)
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, disable=args.quiet, transient=True) as bar:
         task = bar.add_task("grading", total=None)
-        spec, records, out = grade(args.path, args.out, args.assignment, args.jobs, limits,
-                                   args.resume, args.isolation, not args.cold, args.kernel,
-                                   progress=lambda done, total: bar.update(task, completed=done, total=total),
-                                   scheduler=args.scheduler, secret=secret,
-                                   run_all=args.run_all)
+        spec, records, out = grade(args.path, args.out, options, progress=lambda done, total:
+                                   bar.update(task, completed=done, total=total))
     if args.junit:
         junit.write(records, Path(args.junit))
     if args.github_output:

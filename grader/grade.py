@@ -11,12 +11,13 @@ from pathlib import Path
 from grader import __version__, course, reports, slicing
 from grader.checks.expected import prepare
 from grader.checks.secret import FILE_NAME as SECRET_FILE, Secret
-from grader.execute import Limits, choose, run_submission
+from grader.execute import choose, run_submission
 from grader.journal import INTERNAL, Journal
 from grader.notebooks import Unreadable, own_code, read_notebook
 from grader.record import Outcome, Record
 from grader.scoring import not_run, score_run
 from grader.errors import ClusterLost, UsageError
+from grader.options import GradeOptions
 from grader.submissions import discover
 from grader.status import Status
 
@@ -30,18 +31,13 @@ class Job:
     reason: str = ""
 
 
-def grade(path, out=None, assignment: str | None = None, jobs: int | None = None,
-          limits: Limits = Limits(), resume: bool = False, isolation: str = "auto",
-          warm: bool = True, kernel: bool = False, progress=None, scheduler: str | None = None,
-          secret: Secret | None = None, run_all: bool = False):
-    """Grade every submission under ``path``; returns (assignment, records, out).
+def grade(path, out=None, options: GradeOptions = GradeOptions(), progress=None):
+    """Grade every submission under ``path`` as ``options`` say; returns
+    (assignment, records, out). ``progress(done, total)`` is called as
+    submissions finish.
 
-    ``run_all``: run every cell of each notebook, not only those the checks need.
-
-    ``scheduler``: the address of a Dask scheduler; submissions then run on its
-    workers, and everything else stays here, as in a local run. ``secret``: what
-    the checks' inputs are drawn from (default: ``OUT/inputs.secret``, made on
-    the first run).
+    With ``options.scheduler`` (a Dask scheduler's address) submissions run on
+    its workers, and everything else stays here, as in a local run.
     """
     path = Path(path)
     out = Path(out) if out else default_out(path)
@@ -50,11 +46,9 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     # Sandboxes start first: their Pythons warm up while the class is read.
     # What the sandbox must not show: the class, its results and secret, and the
     # assignment's folder (its reference and hidden checks).
-    hidden = [path, out] + ([course.locate(assignment)] if assignment else [])
-    with _executor(scheduler, isolation, hidden, jobs, warm, kernel,
-                   len(submissions)) as (execute, jobs):
-        spec, journal, feedback = _grade(submissions, out, assignment, resume, limits, execute,
-                                         jobs, progress, secret, run_all)
+    hidden = [path, out] + ([course.locate(options.assignment)] if options.assignment else [])
+    with _executor(options, hidden, len(submissions)) as (execute, jobs):
+        spec, journal, feedback = _grade(submissions, out, options, execute, jobs, progress)
     records = journal.latest()
     for record in records:  # results of an earlier run (--resume): their students' files
         if record.student not in feedback:
@@ -63,17 +57,17 @@ def grade(path, out=None, assignment: str | None = None, jobs: int | None = None
     return spec, records, out
 
 
-def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress, secret,
-           run_all):
+def _grade(submissions, out, options: GradeOptions, execute, jobs, progress):
     """Every submission through ``execute``, into the journal; returns the
     assignment, the journal and each student's feedback as written."""
     todo = [_read(s) for s in submissions]
-    spec = course.load(_class_assignment(todo, assignment))
+    spec = course.load(_class_assignment(todo, options.assignment))
     for job in todo:
         _check_assignment(job, spec.id)
     out.mkdir(parents=True, exist_ok=True)
-    secret = secret or Secret.load_or_create(out / SECRET_FILE)
-    journal = Journal(out, resume)
+    secret = options.secret or Secret.load_or_create(out / SECRET_FILE)
+    journal = Journal(out, options.resume)
+    limits, run_all = options.limits, options.run_all
     reports.clear_students(out)
     prepared = prepare(spec, secret)
     plan, case_index = _flatten(prepared)
@@ -138,20 +132,22 @@ def _grade(submissions, out, assignment, resume, limits, execute, jobs, progress
 
 
 @contextmanager
-def _executor(scheduler, isolation, hidden, jobs, warm, kernel, submissions):
+def _executor(options: GradeOptions, hidden, submissions: int):
     """Where submissions run: (execute(cells, plan, limits, files, code) -> RawRun,
     submissions at once).
 
-    Locally, a launcher with one slot per job; with ``scheduler``, a task per
+    Locally, a launcher with one slot per job; with a scheduler, a task per
     submission on a Dask cluster, its workers running the same launcher.
     """
-    if scheduler:
+    if options.scheduler:
         from grader.execute.cluster import Cluster
-        with Cluster(scheduler, isolation, hidden, warm, kernel) as cluster:
-            yield cluster.run, jobs or cluster.slots
+        with Cluster(options.scheduler, options.isolation, hidden, warm=options.warm,
+                     kernel=options.kernel) as cluster:
+            yield cluster.run, options.jobs or cluster.slots
         return
-    jobs = jobs or default_jobs(submissions)
-    with choose(isolation, hidden=hidden, slots=jobs, warm=warm, kernel=kernel) as launcher:
+    jobs = options.jobs or default_jobs(submissions)
+    with choose(options.isolation, hidden=hidden, slots=jobs, warm=options.warm,
+                kernel=options.kernel) as launcher:
         yield (lambda cells, plan, limits, files, code: run_submission(
             cells, plan, limits, launcher, files, code)), jobs
 

@@ -19,6 +19,7 @@ from grader.checks.secret import Secret
 from grader.execute import Limits
 from grader.grade import grade
 from grader.harness import wire
+from grader.options import GradeOptions
 from checks_helpers import master_solution_lines
 
 ROOT = Path(assignments.__file__).parent
@@ -26,8 +27,9 @@ NAMES = assignments.NAMES
 
 
 def _grade_one(path, name, tmp_path):
-    spec, records, _ = grade(path, tmp_path / "out", assignment=name, jobs=1,
-                             limits=Limits(timeout=60, call_timeout=10))
+    spec, records, _ = grade(path, tmp_path / "out",
+                             GradeOptions(assignment=name, jobs=1,
+                                          limits=Limits(timeout=60, call_timeout=10)))
     return spec, records[0]
 
 
@@ -252,7 +254,8 @@ EXPECTED_EXAMPLES = {  # student prefix -> (status, full marks?)
 def test_example_class(name, tmp_path):
     folder = ROOT.parent / "examples" / "submissions" / name
     assert len(list(folder.glob("*.ipynb"))) >= 10
-    spec, records, out = grade(folder, tmp_path / "out", jobs=2, limits=Limits(timeout=10))
+    spec, records, out = grade(folder, tmp_path / "out",
+                               GradeOptions(jobs=2, limits=Limits(timeout=10)))
     full = spec.max_score + sum(q.points for q in spec.questions if q.bonus)
     for r in records:
         status, perfect = next(v for k, v in EXPECTED_EXAMPLES.items() if r.student.startswith(k))

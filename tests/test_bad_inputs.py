@@ -6,6 +6,7 @@ import pytest
 
 from grader.execute import Limits
 from grader.grade import grade
+from grader.options import GradeOptions
 from nbfactory import CORRECT_A7, notebook, old_nbformat_v3, write
 
 FULL = 35.0  # 30 and the AdamW bonus
@@ -72,8 +73,8 @@ def graded(tmp_path_factory):
         write(folder, student, nb)
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     spec, records, out = grade(folder, tmp_path_factory.mktemp("out") / "graded",
-                               assignment="a7_optimizers", jobs=2, run_all=True,
-                               limits=Limits(timeout=8, call_timeout=1))
+                               GradeOptions(assignment="a7_optimizers", jobs=2, run_all=True,
+                                            limits=Limits(timeout=8, call_timeout=1)))
     after = {p.name: p.read_bytes() for p in folder.iterdir()}
     with open(out / "grades.csv", newline="") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}

@@ -18,6 +18,7 @@ from grader.checks.secret import Secret
 from grader.errors import UsageError
 from grader.execute import cluster as dask_cluster
 from grader.grade import grade
+from grader.options import GradeOptions
 from nbfactory import CORRECT_A7, notebook, write
 
 import distributed  # the dask extra, which make test installs: missing, these tests fail
@@ -114,7 +115,7 @@ def test_a_worker_with_other_grader_code_is_refused(cluster, tmp_path, monkeypat
     write(tmp_path, "ann", notebook(CORRECT_A7))
     monkeypatch.setattr(dask_cluster, "fingerprint", lambda: "0123456789abcdef")  # the tutor's
     with pytest.raises(UsageError, match="runs another version of the grader"):
-        grade(tmp_path / "ann.ipynb", tmp_path / "out", scheduler=cluster[0])
+        grade(tmp_path / "ann.ipynb", tmp_path / "out", GradeOptions(scheduler=cluster[0]))
     left = cluster[1].run(lambda dask_worker: [n for n in dask_worker.plugins if n.startswith("optigrade")])
     assert left == {w: [] for w in left}
 
@@ -123,14 +124,16 @@ def test_unreachable_scheduler_is_a_usage_error(tmp_path, monkeypatch):
     write(tmp_path, "ann", notebook(CORRECT_A7))
     monkeypatch.setattr(dask_cluster, "CONNECT_TIMEOUT", 1.0)
     with pytest.raises(UsageError, match="cannot reach the Dask scheduler"):
-        grade(tmp_path / "ann.ipynb", tmp_path / "out", scheduler="tcp://127.0.0.1:9")
+        grade(tmp_path / "ann.ipynb", tmp_path / "out",
+              GradeOptions(scheduler="tcp://127.0.0.1:9"))
 
 
 def test_scheduler_without_the_dask_extra_says_what_to_install(tmp_path, monkeypatch):
     write(tmp_path, "ann", notebook(CORRECT_A7))
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
     with pytest.raises(UsageError, match=r'pip install .*\[dask\]'):
-        grade(tmp_path / "ann.ipynb", tmp_path / "out", scheduler="tcp://127.0.0.1:9")
+        grade(tmp_path / "ann.ipynb", tmp_path / "out",
+              GradeOptions(scheduler="tcp://127.0.0.1:9"))
 
 
 def test_a_lost_scheduler_stops_the_run_and_resume_finishes_it(cluster, tmp_path, monkeypatch):
@@ -157,7 +160,7 @@ def test_a_lost_scheduler_stops_the_run_and_resume_finishes_it(cluster, tmp_path
 
         def run_in_background():
             try:
-                grade(folder, out, scheduler=address, secret=Secret(SECRET.encode()))
+                grade(folder, out, GradeOptions(scheduler=address, secret=Secret(SECRET.encode())))
             except errors.ClusterLost as exc:
                 outcome["error"] = exc
 

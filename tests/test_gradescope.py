@@ -107,10 +107,12 @@ def expected(name: str, out: Path, zipped: Path):
     """The same notebook through grader grade, in this process, with the zip's secret."""
     from grader.checks.secret import FILE_NAME, Secret
     from grader.grade import grade
+    from grader.options import GradeOptions
 
     out.mkdir(parents=True)
     (out / FILE_NAME).write_bytes(zipfile.ZipFile(zipped).read(FILE_NAME))
-    _, records, _ = grade(CLASS / f"{name}.ipynb", out, secret=Secret.load_or_create(out / FILE_NAME))
+    _, records, _ = grade(CLASS / f"{name}.ipynb", out,
+                          GradeOptions(secret=Secret.load_or_create(out / FILE_NAME)))
     return records[0]
 
 

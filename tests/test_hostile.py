@@ -20,6 +20,7 @@ import pytest
 from grader.execute import Limits
 from grader.execute.launcher import BwrapLauncher, bwrap_works
 from grader.grade import grade
+from grader.options import GradeOptions
 from nbfactory import CORRECT_A7, forged_frame, notebook, write
 
 FULL = 35.0  # 30 and the AdamW bonus
@@ -182,9 +183,11 @@ def graded(tmp_path_factory, request):
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     out = tmp_path_factory.mktemp("out") / "graded"
     # Every cell runs: most attacks sit in cells that define nothing graded.
-    spec, records, out = grade(folder, out, assignment="a7_optimizers", jobs=2, isolation="bwrap",
-                               warm=request.param == "warm", run_all=True,
-                               limits=Limits(timeout=15, call_timeout=1, memory=2 ** 30))
+    spec, records, out = grade(folder, out,
+                               GradeOptions(assignment="a7_optimizers", jobs=2, isolation="bwrap",
+                                            warm=request.param == "warm", run_all=True,
+                                            limits=Limits(timeout=15, call_timeout=1,
+                                                          memory=2 ** 30)))
     tempfile.tempdir = saved
     grades_then = (out / "grades.csv").read_bytes()
     time.sleep(4)  # longer than the detached rewriter waits

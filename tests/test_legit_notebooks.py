@@ -7,6 +7,7 @@ import pytest
 from grader.checks.secret import Secret
 from grader.execute import Limits
 from grader.grade import grade
+from grader.options import GradeOptions
 from nbfactory import CORRECT_A7, notebook, write
 
 FULL = "35"
@@ -59,9 +60,9 @@ def graded(tmp_path_factory):
     runs = {}
     for path, options in {"warm": {}, "cold": {"warm": False}, "kernel": {"kernel": True},
                           "warm, every cell": {"run_all": True}}.items():
-        _, records, out = grade(folder, tmp_path_factory.mktemp("out") / "graded", jobs=2,
-                                limits=limits, secret=Secret(b"one draw for every path"),
-                                **options)
+        _, records, out = grade(folder, tmp_path_factory.mktemp("out") / "graded",
+                                GradeOptions(jobs=2, limits=limits,
+                                             secret=Secret(b"one draw for every path"), **options))
         runs[path] = (_grades(out), {r.student: r for r in records})
     return runs
 

@@ -12,6 +12,7 @@ import pytest
 
 from grader.execute import Limits
 from grader.grade import grade
+from grader.options import GradeOptions
 from nbfactory import CORRECT_A7, notebook, write
 
 GRADER = [sys.executable, "-m", "grader.cli"]
@@ -35,7 +36,7 @@ def graded_once(tmp_path_factory):
     write(folder, "ben", with_answer(CORRECT_A7.replace("theta - lr * g", "theta + lr * g"), "no idea"))
     write(folder, "cat", notebook(CORRECT_A7))
     out = tmp_path_factory.mktemp("graded") / "out"
-    grade(folder, out, jobs=2, limits=Limits(timeout=30))
+    grade(folder, out, GradeOptions(jobs=2, limits=Limits(timeout=30)))
     return out
 
 

@@ -32,6 +32,7 @@ from grader.assign import assign
 from grader.checks.secret import Secret
 from grader.execute import Limits
 from grader.grade import grade
+from grader.options import GradeOptions
 from checks_helpers import master_solution_lines
 
 try:
@@ -147,8 +148,10 @@ def scored(built, work):
         theirs.append({t["name"]: (t["score"], t["max_score"]) for t in tests if "score" in t})
     result = {name: {} for name in NAMES}
     for name in NAMES:
-        _, records, _ = grade(work / "subs" / name, work / "ours" / name, assignment=name, jobs=2,
-                              limits=Limits(timeout=120, call_timeout=20), secret=SECRET)
+        _, records, _ = grade(work / "subs" / name, work / "ours" / name,
+                              GradeOptions(assignment=name, jobs=2,
+                                           limits=Limits(timeout=120, call_timeout=20),
+                                           secret=SECRET))
         ours = {r.student: r for r in records}
         for (job_name, path), otter_scores in zip(jobs, theirs):
             if job_name == name:

@@ -10,6 +10,7 @@ import pytest
 
 from grader.execute.launcher import bwrap_works
 from grader.grade import grade
+from grader.options import GradeOptions
 from nbfactory import CORRECT_A7, notebook, write
 
 pytestmark = pytest.mark.skipif(not bwrap_works(), reason="needs bubblewrap")
@@ -185,7 +186,7 @@ def graded(tmp_path, assignment, control, notebooks, **options):
     for student, code in {"control": control, **notebooks}.items():
         write(folder, student, notebook(code, assignment=assignment))
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    _, records, _ = grade(folder, out=tmp_path / "out", isolation="bwrap", **options)
+    _, records, _ = grade(folder, tmp_path / "out", GradeOptions(isolation="bwrap", **options))
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     by_student = {r.student: r for r in records}
     assert by_student.keys() == {"control", *notebooks}

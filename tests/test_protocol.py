@@ -34,6 +34,7 @@ from grader.harness import wire
 from grader.journal import Journal
 from grader.record import Record
 from grader.scoring import score_run
+from grader.options import GradeOptions
 from nbfactory import CORRECT_A7, forged_bytes, forged_frame, notebook, write
 
 SPEC = assignments.load("a7_optimizers")
@@ -324,8 +325,10 @@ def test_a_student_whose_scoring_or_files_fail_still_gets_a_row(tmp_path, monkey
         return real_write(spec, record, out)
     monkeypatch.setattr(pipeline, "score_run", score)
     monkeypatch.setattr(pipeline.reports, "write_student", write_student)
-    _, records, out = pipeline.grade(folder, tmp_path / "out", assignment="a7_optimizers", jobs=2,
-                                     isolation="process", limits=Limits(timeout=30), run_all=True)
+    _, records, out = pipeline.grade(folder, tmp_path / "out",
+                                     GradeOptions(assignment="a7_optimizers", jobs=2,
+                                                  isolation="process", limits=Limits(timeout=30),
+                                                  run_all=True))
     with open(out / "grades.csv", newline="") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
     assert (rows["correct"]["status"], float(rows["correct"]["score"])) == ("graded", FULL)

@@ -18,6 +18,7 @@ import pytest
 from grader.execute import Limits
 from grader.grade import grade
 from grader.rebuild import rebuild
+from grader.options import GradeOptions
 from nbfactory import CORRECT_A7, notebook, write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +55,8 @@ def report(tmp_path_factory):
     renamed = CORRECT_A7.replace("s_hat", "first").replace("r_hat", "second")
     write(folder, "copycat", notebook(renamed))
     out = tmp_path_factory.mktemp("graded") / "out"
-    grade(folder, out, jobs=2, limits=Limits(timeout=10), run_all=True)  # errors and a timeout
+    # errors and a timeout
+    grade(folder, out, GradeOptions(jobs=2, limits=Limits(timeout=10), run_all=True))
     sheet = out / "marks.csv"
     sheet.write_text("student,question,points,comment\n"
                      "correct_as_master,pseudocode,5,<b>complete</b>\n"
@@ -261,7 +263,8 @@ def test_feedback_rendered_by_sections_equals_the_whole(tmp_path):
     folder.mkdir()
     write(folder, "ok", notebook(CORRECT_A7, markdown=["# notes\n\n- a list\n\n## not a section"]))
     write(folder, "bad", notebook(CORRECT_A7.replace("theta - lr * g", "theta + lr * g"), "1/0"))
-    spec, records, _ = grade(folder, tmp_path / "out", assignment="a7_optimizers", jobs=1)
+    spec, records, _ = grade(folder, tmp_path / "out",
+                             GradeOptions(assignment="a7_optimizers", jobs=1))
     for record in records:
         text = feedback.render(spec, record)
         assert text.count("\n## ") >= 7

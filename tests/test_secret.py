@@ -17,6 +17,7 @@ from grader.checks.secret import FILE_NAME, Secret
 from grader.execute import Limits
 from grader.grade import grade
 from grader.harness import wire
+from grader.options import GradeOptions
 
 import nbfactory
 
@@ -70,7 +71,7 @@ def test_a_lookup_table_of_the_published_checks_scores_nothing(tmp_path, bundles
     subs.mkdir()
     nbfactory.write(subs, "lookup", nbfactory.notebook(lookup))
     nbfactory.write(subs, "correct", nbfactory.notebook(nbfactory.CORRECT_A7))
-    _, records, _ = grade(subs, tmp_path / "out", jobs=2, limits=LIMITS)
+    _, records, _ = grade(subs, tmp_path / "out", GradeOptions(jobs=2, limits=LIMITS))
     by = {r.student: r for r in records}
     assert by["correct"].score == A7.max_score + 5  # AdamW's bonus on top
     assert by["lookup"].status == "graded" and by["lookup"].score == 0
@@ -89,13 +90,14 @@ def test_the_journal_names_the_secret_and_resume_reuses_only_its_draw(tmp_path):
     subs.mkdir()
     nbfactory.write(subs, "correct", nbfactory.notebook(nbfactory.CORRECT_A7))
     out = tmp_path / "out"
-    _, first, _ = grade(subs, out, jobs=1, limits=LIMITS)
+    _, first, _ = grade(subs, out, GradeOptions(jobs=1, limits=LIMITS))
     secret = Secret.load_or_create(out / FILE_NAME)
     assert first[0].inputs == secret.fingerprint
     assert secret.fingerprint not in secret.value.decode()
-    _, again, _ = grade(subs, out, jobs=1, limits=LIMITS, resume=True)
+    _, again, _ = grade(subs, out, GradeOptions(jobs=1, limits=LIMITS, resume=True))
     assert again[0].seconds == first[0].seconds  # reused, not run again
-    _, other, _ = grade(subs, out, jobs=1, limits=LIMITS, resume=True, secret=Secret(b"x"))
+    _, other, _ = grade(subs, out,
+                        GradeOptions(jobs=1, limits=LIMITS, resume=True, secret=Secret(b"x")))
     assert other[0].inputs == Secret(b"x").fingerprint != secret.fingerprint
     assert (out / FILE_NAME).read_text().strip() == secret.value.decode()  # left as it was
 
@@ -118,6 +120,6 @@ def sgd_update(theta, g, lr):
     return _sgd(theta, g, lr)
 """
     nbfactory.write(subs, "reader", nbfactory.notebook(reader))
-    _, records, _ = grade(subs, out, jobs=1, limits=LIMITS, isolation="bwrap")
+    _, records, _ = grade(subs, out, GradeOptions(jobs=1, limits=LIMITS, isolation="bwrap"))
     assert records[0].score == A7.max_score + 5, [c.message for c in records[0].checks
                                                   if not c.passed]

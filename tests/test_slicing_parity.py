@@ -10,6 +10,7 @@ import assignments
 from grader.checks.secret import Secret
 from grader.execute import Limits
 from grader.grade import grade
+from grader.options import GradeOptions
 from nbfactory import CORRECT_A7, notebook, write
 from test_bad_inputs import CORPUS as BAD_INPUTS
 from test_hostile import CORPUS as HOSTILE
@@ -47,10 +48,11 @@ def test_sliced_and_full_runs_give_the_same_grades(name, tmp_path):
     # Room for the memory hog to reach its limit on a busy machine before the time limit.
     limits = Limits(timeout=15 if name == "hostile" else 8, call_timeout=1, memory=2 ** 30)
     same = Secret(b"one draw for both runs")  # a mistake's grade may depend on the draw
-    _, sliced, out = grade(folder, tmp_path / "sliced", assignment=assignment, jobs=2,
-                           limits=limits, secret=same)
-    _, full, full_out = grade(folder, tmp_path / "full", assignment=assignment, jobs=2,
-                              limits=limits, run_all=True, secret=same)
+    _, sliced, out = grade(folder, tmp_path / "sliced",
+                           GradeOptions(assignment=assignment, jobs=2, limits=limits, secret=same))
+    _, full, full_out = grade(folder, tmp_path / "full",
+                              GradeOptions(assignment=assignment, jobs=2, limits=limits,
+                                           run_all=True, secret=same))
     rows, full_rows = _rows(out), _rows(full_out)
     differ = {s for s in rows if rows[s] != full_rows[s]}
     assert differ == DIFFER[name], {s: [(r["status"], r["score"], r["reason"])
@@ -69,9 +71,12 @@ def test_resume_with_run_all_runs_every_cell_of_a_sliced_result(tmp_path):
     folder = tmp_path / "class"
     folder.mkdir()
     write(folder, "ann", notebook("import numpy as np", "print('an experiment')", CORRECT_A7))
-    _, (sliced,), out = grade(folder, tmp_path / "out", assignment="a7_optimizers", jobs=1)
-    _, (again,), _ = grade(folder, out, assignment="a7_optimizers", jobs=1, resume=True)
-    _, (full,), _ = grade(folder, out, assignment="a7_optimizers", jobs=1, resume=True,
-                          run_all=True)
+    _, (sliced,), out = grade(folder, tmp_path / "out",
+                              GradeOptions(assignment="a7_optimizers", jobs=1))
+    _, (again,), _ = grade(folder, out,
+                           GradeOptions(assignment="a7_optimizers", jobs=1, resume=True))
+    _, (full,), _ = grade(folder, out,
+                          GradeOptions(assignment="a7_optimizers", jobs=1, resume=True,
+                                       run_all=True))
     assert sliced.skipped_cells == again.skipped_cells == [1]
     assert full.skipped_cells == [] and full.run_all is True

@@ -92,9 +92,9 @@ class Submitted(Exception):
 
 def _grade(root: Path) -> dict:
     from grader.execute.launcher import bwrap_works
-    from grader.grade import grade
-
     from grader.checks.secret import FILE_NAME, Secret
+    from grader.grade import grade
+    from grader.options import GradeOptions
 
     source = root / "source"
     config = json.loads((source / CONFIG).read_text(encoding="utf-8"))
@@ -111,9 +111,10 @@ def _grade(root: Path) -> dict:
         for folder in ("source", "results", "submission"):  # root's alone, whatever runs
             if (root / folder).is_dir():
                 os.chmod(root / folder, 0o700)
-        spec, records, _ = grade(work / "in", work / "out", str(source / config["assignment"]),
-                                 1, limits, isolation=isolation,
-                                 secret=Secret.load_or_create(source / FILE_NAME))
+        options = GradeOptions(assignment=str(source / config["assignment"]), jobs=1,
+                               limits=limits, isolation=isolation,
+                               secret=Secret.load_or_create(source / FILE_NAME))
+        spec, records, _ = grade(work / "in", work / "out", options)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     record = records[0]
