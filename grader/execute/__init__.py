@@ -2,7 +2,8 @@
 
 ``run_submission`` speaks the worker protocol (``grader.harness.worker``)
 with deadlines; a ``Launcher`` decides how the worker process is started
-and confined, so stronger isolation or a warm fork server slot in there.
+and confined, so stronger isolation or a warm fork server slot in there, and
+hands the session a ``Worker`` (``handle``) to talk to.
 """
 from grader.execute.choice import choose
 from grader.execute.launcher import BwrapLauncher, Launcher, LocalLauncher

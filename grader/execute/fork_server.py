@@ -102,7 +102,8 @@ class ForkServerLauncher(BwrapLauncher):
             self.starting.discard(uid)
             if not self._ready(uid, self.READY_TIMEOUT):
                 self._kill(uid)
-                raise OSError("the fork server did not start")
+                raise OSError(f"the fork server of sandbox user {uid} was not ready within "
+                              f"{self.READY_TIMEOUT:g} s")
             self.server_pids[uid] = cgroups.process_tree(self.servers[uid][0].pid)
         return self.servers[uid][1]
 
