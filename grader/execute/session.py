@@ -14,12 +14,17 @@ import select
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from grader.execute import frames as frames_
 from grader.execute import gradients
+from grader.execute.handle import Worker
 from grader.harness import extension, wire
+
+if TYPE_CHECKING:
+    from grader.execute.launcher import Launcher
 
 STATUS_OK, STATUS_TIMEOUT, STATUS_CRASHED, STATUS_PROTOCOL = "ok", "timeout", "crashed", "protocol"
 STATUS_MEMORY = "memory"
@@ -105,7 +110,7 @@ class Conversation:
     limits: Limits
     files: dict  # {relative path: bytes}
     extension: extension.Extension  # the assignment's harness.py, loaded here too
-    launcher: object
+    launcher: Launcher
     start: float  # time.monotonic() when the submission started: its time limit counts from here
     frame: bytes  # the programs' frame (``programs_frame``)
     run: RawRun
@@ -136,7 +141,7 @@ class Death:
     memory: bool  # the launcher saw it go over its memory limit
 
 
-def _converse(talk: Conversation, worker, resume):
+def _converse(talk: Conversation, worker: Worker, resume):
     """Talk with one worker until it is done or fails; returns a ``Death`` if it
     ended during a check (the run may go on in a fresh worker), else None."""
     cells, programs, limits, run = talk.cells, talk.programs, talk.limits, talk.run
@@ -200,7 +205,7 @@ def _converse(talk: Conversation, worker, resume):
                                              f"(limit {_gib(limits.memory)})")
 
 
-def _ended(talk: Conversation, worker, ctx, current):
+def _ended(talk: Conversation, worker: Worker, ctx, current):
     """The worker's output ended: during the cells, the submission's status;
     during the checks, a ``Death`` at the first case not answered."""
     run, memory = talk.run, talk.launcher.over_memory(worker)
@@ -285,7 +290,7 @@ def _fail(run, status, reason):
     return None
 
 
-def _send(worker, message, run, deadline: float) -> bool:
+def _send(worker: Worker, message, run, deadline: float) -> bool:
     """Write a frame to the worker by ``deadline``: its code may have stopped
     reading (a notebook can forge "executed" and sleep, with the programs'
     frame larger than a pipe's buffer)."""
