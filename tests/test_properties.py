@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import assignments
 from grader.checks.expected import prepare
 from grader.execute import gradients
+from grader.execute.launcher import Launcher
 from grader.execute.session import programs_frame
 from grader.harness import programs
 
@@ -106,6 +107,21 @@ def test_the_secret_never_reaches_the_students_frame():
     assert not any(M.tobytes() in frame for M in secrets)
     # ... while the grader's own plan keeps it, for the expected outputs and the answers.
     assert all("M" in gradients.remote_spec(p) for _, p in plan if gradients.remote_spec(p))
+
+
+def test_a_launcher_encodes_a_classs_programs_once():
+    """The frame is made once per class, not per submission; another list is
+    encoded again (it may differ), with the same result when equal."""
+    plan = [[prep.check.name, p] for prep in prepare(A6) for p in prep.programs]
+    launcher, encoded = Launcher(), []
+
+    def encode(programs, code):
+        encoded.append(programs)
+        return programs_frame(programs, code)
+    first = launcher.programs_frame(plan, "", encode)
+    assert launcher.programs_frame(plan, "", encode) is first and encoded == [plan]
+    assert launcher.programs_frame(list(plan), "", encode) == first and len(encoded) == 2
+    assert launcher.programs_frame(plan, "X = 1", encode) != first  # another assignment's code
 
 
 def test_micro_batches_judges_only_the_rows_it_is_given():

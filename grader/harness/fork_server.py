@@ -1,10 +1,11 @@
-"""A warm fork server: one per job slot, inside that slot's sandbox.
+"""A warm fork server: one per job slot, inside that slot's sandbox (the
+grader's side is ``grader.execute.fork_server``).
 
 It imports numpy, IPython and matplotlib and builds the IPython shell once,
 then forks one child per submission; the child runs ``worker.main`` over a
-socket the grader passed in. Each child gets an IPC namespace of its own
-(SysV shared memory, semaphores, message queues, POSIX message queues: gone
-with it) and moves itself into the submission's cgroup, which the grader
+socket the grader passed in, with the programs the server holds. Each child
+gets an IPC namespace of its own (SysV shared memory, semaphores, message
+queues, POSIX message queues: gone with it) and moves itself into the submission's cgroup, which the grader
 made under /run/cgroup/<n>/run, then unmounts /run/cgroup in a mount
 namespace of its own, so that student code never sees the cgroup files. Between submissions the server kills every
 process the child left behind (all of the slot's user, which only this
