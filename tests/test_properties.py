@@ -263,5 +263,5 @@ def test_rows_reported_by_the_worker_are_replaced_by_the_sessions_count():
     # (the worker then ends; a fresh one is started for the other checks)
     assert set(index[i]) <= set(run.results) and not any(run.grad_rows.get(k) for k in index[i])
     assert all(run.results[k]["grad_rows"] == [] for k in index[i])
-    check = score_run(prepared, run, index)["checks"][i]
-    assert not check["passed"] and check["message"] == "never called grad_fn"
+    check = score_run(prepared, run, index).checks[i]
+    assert not check.passed and check.message == "never called grad_fn"

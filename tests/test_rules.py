@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import assignments
+from grader import course
 from grader.checks import trajectory
 from grader.harness import programs, wire
 from reference import optimizers as opt
@@ -21,6 +22,7 @@ from reference.problems import Problem
 from reference.training import descend, init_state, step
 
 ROOT = Path(__file__).resolve().parent.parent
+A7 = course.load("a7_optimizers")  # its harness.py declares the quadratic objective
 
 # The course's API (README, "The reference"), written out independently of the code:
 # name: (state, takes t, takes grad_fn, hyperparameters, their defaults).
@@ -149,7 +151,7 @@ def test_the_harness_trajectory_is_the_reference_descent_for_every_rule(seed, n,
         program = trajectory(name, theta0, {"kind": "quadratic", "A": A, "b": b}, steps, rule,
                              hyper_for(rule))
         sent = wire.decode(wire.encode(program))
-        got = programs.run(sent, {name: rule.fn})
+        got = programs.run(sent, {name: rule.fn}, own=A7.extension)
         assert got["ok"], got
         np.testing.assert_array_equal(got["out"], descend(problem, name, steps,
                                                           **hyper_for(rule)))
@@ -172,10 +174,12 @@ def test_a_function_called_other_than_declared_fails_its_trajectory():
     program = trajectory("momentum_update", np.ones(2), {"kind": "quadratic", "A": np.eye(2),
                          "b": np.zeros(2)}, 3, {"state": [], "takes_t": False,
                                                 "takes_grad_fn": False}, {"lr": 0.1})
-    missing_v = programs.run(program, {"momentum_update": opt.momentum_update})
+    missing_v = programs.run(program, {"momentum_update": opt.momentum_update},
+                             own=A7.extension)
     assert not missing_v["ok"] and missing_v["exc_type"] == "TypeError"
     # A stateless rule that returns a tuple: theta comes back with the wrong shape.
-    tuple_back = programs.run(program, {"momentum_update": lambda theta, g, lr: (theta, g)})
+    tuple_back = programs.run(program, {"momentum_update": lambda theta, g, lr: (theta, g)},
+                              own=A7.extension)
     assert not tuple_back["ok"] and "shape" in tuple_back["error"]
 
 
