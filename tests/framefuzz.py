@@ -27,7 +27,7 @@ EVENTS = ["grad", "Done", "results ", "", "executed\x00", "limit", "cell"]
 def conversation(cells: int, plan: list, expected: list) -> list:
     """The frames a worker sends for a run whose checks all return ``expected``."""
     frames = [{"event": "cell", "index": i} for i in range(cells)]
-    frames.append({"event": "executed", "output": "", "output_bytes": 0,
+    frames.append({"event": "executed", "output": "",
                    "cells": [{"index": i, "error": None} for i in range(cells)]})
     k = 0
     while k < len(plan):

@@ -140,7 +140,7 @@ JSONISH = st.recursive(
 
 @settings(max_examples=500, deadline=None)
 @given(st.sampled_from(sorted(frames.KINDS) + ["grad", "x"]),
-       st.dictionaries(st.sampled_from(["index", "cells", "output", "output_bytes", "check",
+       st.dictionaries(st.sampled_from(["index", "cells", "output", "check",
                                         "results", "kind", "where", "extra"]), JSONISH, max_size=4),
        st.sampled_from([frames.CELLS, frames.CHECKS]))
 def test_validation_returns_a_clean_frame_or_a_reason(event, fields, phase):

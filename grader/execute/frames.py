@@ -212,7 +212,7 @@ KINDS = {
     "executed": Kind({"cells": items(record({"index": CELL_INDEX, "error": optional(ERROR)}),
                                      lambda ctx: ctx.cells),
                       "output": text(lambda ctx: ctx.output_limit + 100)},
-                     (CELLS,), {"output_bytes": integer(0, MAX_INT)}, _cells_in_order),
+                     (CELLS,), then=_cells_in_order),
     "results": Kind({"check": text(TEXT), "results": _cases}, (CHECKS,), then=_results_of_check),
     "limit": Kind({"kind": text(20), "where": text(100)}, (CELLS,)),
     # A remote grad_fn's request; its values are checked where it is answered

@@ -106,7 +106,7 @@ def main() -> None:
                 if error is not None and error.ename == "MemoryError":
                     out_of_memory(send, f"cell {index + 1}")
                 cells.append({"index": index, "error": _describe(error, cell.source)})
-            send({"event": "executed", "cells": cells, "output_bytes": 0, "output": ""})
+            send({"event": "executed", "cells": cells, "output": ""})
             limit = job.get("result_limit", worker.FRAME_LIMIT)
             failed: dict = {}  # carried from check to check
             for check, cases in worker.by_check(plan, job.get("resume")):

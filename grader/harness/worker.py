@@ -16,7 +16,7 @@ continues a run whose worker died says "resume": {"from": case, "skip":
 [fn, ...]}: run the checks from that case on, leaving out (unsent) every
 case of a function in "skip".
 Frames out: {"event": "cell", "index": i} before each cell,
-{"event": "executed", "cells": [{"index", "error"}...], "output_bytes": n},
+{"event": "executed", "cells": [{"index", "error"}...], "output": text},
 {"event": "results", "check": name, "results": {k: {...}}} per check,
 {"event": "done"}; or {"event": "limit", "where": ...} when a cell ran out of
 memory. A graded call that runs out of memory fails its case only.
@@ -64,8 +64,7 @@ def main(preloaded: list | None = None) -> None:
     place_files(job.get("files") or {})
     output = CappedText(job.get("output_limit", 2 ** 20))
     namespace, cells = execute_cells(job["cells"], output, send)
-    send({"event": "executed", "cells": cells, "output_bytes": output.total,
-          "output": output.getvalue()})
+    send({"event": "executed", "cells": cells, "output": output.getvalue()})
     install_alarm()
     failed: dict = {}
     limit = job.get("result_limit", FRAME_LIMIT)
