@@ -22,7 +22,6 @@ class Unreadable(Exception):
 class Notebook:
     cells: list                       # source of each code cell, in order
     assignment: str | None = None     # from metadata["grader"]["assignment"]
-    version: str | None = None
     answers: dict = field(default_factory=dict)  # written answer name -> markdown
 
 
@@ -69,7 +68,7 @@ def _read(content: bytes) -> Notebook:
         name = _dict(_dict(cell.get("metadata")).get("grader")).get("answer")
         if cell.get("cell_type") == "markdown" and isinstance(name, str):
             answers[name] = _text(cell.get("source"))
-    return Notebook(cells, _str(meta.get("assignment")), _str(meta.get("version")), answers)
+    return Notebook(cells, _str(meta.get("assignment")), answers)
 
 
 def _check_shape(content: bytes) -> None:

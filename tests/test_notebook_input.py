@@ -34,7 +34,6 @@ def check(notebook: dict | bytes):
     assert isinstance(nb, Notebook)
     assert all(isinstance(c, str) for c in nb.cells)
     assert nb.assignment is None or isinstance(nb.assignment, str)
-    assert nb.version is None or isinstance(nb.version, str)
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in nb.answers.items())
     return nb
 
@@ -94,7 +93,7 @@ def test_wrong_types_in_grader_metadata_are_ignored_not_fatal():
     nb = check(base([code_cell(), {"cell_type": "markdown", "source": "x", "id": "m",
                                    "metadata": {"grader": {"answer": {"x": 1}}}}],
                     metadata={"grader": {"assignment": {"id": "a7"}, "version": 7}}))
-    assert nb.cells == ["x = 1"] and nb.assignment is None and nb.version is None and nb.answers == {}
+    assert nb.cells == ["x = 1"] and nb.assignment is None and nb.answers == {}
     nb = check(base(metadata={"grader": ["a7_optimizers"]}))
     assert nb.assignment is None
 
