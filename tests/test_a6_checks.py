@@ -152,3 +152,14 @@ def test_every_check_draws_other_inputs_from_each_secret():
     """Public checks too: grading never uses the inputs the self-check publishes."""
     for preview, graded in zip(PREPARED[None], PREPARED[SEEDS[1]]):
         assert wire.encode(preview.programs) != wire.encode(graded.programs), preview.check.name
+
+
+@pytest.mark.parametrize("out", [5, None, "batches"])
+def test_a_forged_result_of_repeated_epochs_fails_its_check(out):
+    # A notebook that writes its own frames may send anything as the epochs of a
+    # repeated call: the check fails (a wrong result), it does not stop the scoring.
+    preps = [p for p in PREPARED[None] if any(x.get("repeat", 1) > 1 for x in p.programs)]
+    assert preps
+    for prep in preps:
+        result = judge_check(prep, [{"ok": True, "out": out} for _ in prep.programs])
+        assert not result.passed and result.message == "wrong type of result"

@@ -30,6 +30,8 @@ def partition(got, want, program):
     d, b = program["args"][:2]
     kw = program.get("kwargs", {})
     epochs = got["out"] if program.get("repeat", 1) > 1 else [got["out"]]
+    if not isinstance(epochs, list):  # one result per epoch, unless the frames were forged
+        return Verdict(False, None, f"expected a list of index arrays, got {show_kind(epochs)}")
     for epoch in epochs:
         if (problem := _partition_problem(epoch, d, b, kw.get("drop_last", False),
                                           kw.get("shuffle", True))):
