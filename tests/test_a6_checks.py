@@ -163,3 +163,14 @@ def test_a_forged_result_of_repeated_epochs_fails_its_check(out):
     for prep in preps:
         result = judge_check(prep, [{"ok": True, "out": out} for _ in prep.programs])
         assert not result.passed and result.message == "wrong type of result"
+
+
+def test_a_function_that_returns_other_types_when_probed_fails_its_check():
+    # The probe calls the student's function again: it may return boolean arrays
+    # there, which compare element-wise; the check fails, the scoring goes on.
+    for prep in preps_of("minibatch_indices"):
+        if not any(p.get("probe_rng") for p in prep.programs):
+            continue
+        results = [dict(want, rng_probe=[[np.ones(2, bool)]] * 4) if want.get("ok") else want
+                   for want in prep.expected]
+        assert not judge_check(prep, results).passed

@@ -150,6 +150,8 @@ def same(a, b) -> bool:
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     if numeric(a) and numeric(b):
         return np.shape(a) == np.shape(b) and bool(np.all(np.asarray(a) == np.asarray(b)))
+    if isinstance(a, np.ndarray):  # e.g. booleans: == is element-wise, not one truth value
+        return type(a) is type(b) and a.dtype == b.dtype and bool(np.array_equal(a, b))
     return type(a) is type(b) and a == b
 
 
