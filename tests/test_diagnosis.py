@@ -186,3 +186,15 @@ def test_benchmark_thresholds(short, split):
     assert m["named"] >= 90.0, m["unnamed"]
     assert m["misnamed"] == 0, m["misnamed_list"]
     assert m["correct_full"] == 100.0
+
+
+@pytest.mark.parametrize("out", [[np.zeros(2), np.zeros(3)], [[0.0, 1.0], [2.0]], 5.0],
+                         ids=["arrays", "lists", "number"])
+def test_a_path_that_is_not_one_array_fails_its_trajectory_check(out):
+    # What a forged frame may send for a path: no array to locate the error in.
+    preps = [p for p in prepared("a7_optimizers")
+             if any(x.get("op") == "trajectory" for x in p.programs)]
+    assert preps
+    for prep in preps:
+        result = judge_check(prep, [{"ok": True, "out": out} for _ in prep.programs])
+        assert not result.passed

@@ -225,7 +225,9 @@ def _where(got, want, program, compare_spec, returns):
         return None
     rel = _relaxed(compare_spec)
     if program.get("op") == "trajectory":
-        return _where_path(np.asarray(got["out"]), np.asarray(want["out"]), rel)
+        if not (isinstance(got["out"], np.ndarray) and compare.numeric(got["out"])):
+            return None  # the harness sends a path as one array of numbers
+        return _where_path(got["out"], np.asarray(want["out"]), rel)
     g, w = got["out"], want["out"]
     if not (isinstance(g, list) and isinstance(w, list) and len(g) == len(w) > 1):
         return None
