@@ -55,7 +55,7 @@ class CheckResult:
             raise BadRecord("a check without name, question, function, points, "
                             "max_points, passed or public") from None
         if not (type(name) is str and type(question) is str and type(function) is str
-                and type(points) in _NUMBER and type(max_points) in _NUMBER
+                and _is_number(points) and _is_number(max_points)
                 and type(passed) is bool and type(public) is bool
                 and (rel_err is None or type(rel_err) in _NUMBER) and type(message) is str
                 and type(diagnosis) is list):
@@ -176,12 +176,17 @@ class Record(Outcome):
         """A ``Record`` from a JSON value; ``BadRecord`` if it is not one."""
         data = _mapping(data, "a record")
         status = _text(data, "status")
+        if status not in _STATUSES:
+            raise BadRecord(f"status {status!r} is not one of {', '.join(_STATUSES)}"[:200])
+        max_score = _number(data, "max_score")
+        if max_score < 0:
+            raise BadRecord("max_score is negative")
         questions = _mapping(data.get("questions", {}), "questions")
         if not all(isinstance(k, str) and _is_number(v) for k, v in questions.items()):
             raise BadRecord("questions: not a mapping of names to points")
         return cls(
             student=_text(data, "student"), assignment=_text(data, "assignment"),
-            max_score=_number(data, "max_score"), status=_STATUSES.get(status, status),
+            max_score=max_score, status=_STATUSES[status],
             reason=_text(data, "reason", ""), score=_number(data, "score"), questions=questions,
             checks=[CheckResult.from_json(c) for c in _list(data, "checks")],
             cells=[CellError.from_json(c) for c in _list(data, "cells", [])
@@ -226,17 +231,20 @@ def _text(data: dict, key: str, default=_MISSING, optional: bool = False):
 
 
 _NUMBER = (int, float)
+#: No score, points or seconds a grader writes come near it; beyond it (and NaN,
+#: infinity) a report's sums, bins and plots fail.
+LARGEST = 1e15
 
 
 def _is_number(value) -> bool:
-    return type(value) in _NUMBER
+    return type(value) in _NUMBER and -LARGEST <= value <= LARGEST
 
 
 def _number(data: dict, key: str, default=_MISSING, optional: bool = False):
     value, missing = _get(data, key, default)
     if missing or (optional and value is None) or _is_number(value):
         return value
-    raise BadRecord(f"{key} is not a number")
+    raise BadRecord(f"{key} is not a number of at most {LARGEST:g}")
 
 
 def _flag(data: dict, key: str) -> bool:

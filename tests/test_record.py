@@ -19,7 +19,8 @@ SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 text = st.text(max_size=20)
-number = st.one_of(st.integers(-10 ** 6, 10 ** 6), st.floats(allow_nan=False, width=32))
+number = st.one_of(st.integers(-10 ** 6, 10 ** 6), st.floats(-2.0 ** 49, 2.0 ** 49, width=32))
+total = st.one_of(st.integers(0, 10 ** 6), st.floats(0, 2.0 ** 49, width=32))  # max_score
 diagnoses = st.builds(Diagnosis, text, text, text, st.sampled_from(["failure", "where", "family"]))
 checks = st.builds(CheckResult, text, text, text, number, number, st.booleans(), st.booleans(),
                    st.one_of(st.none(), number), text, st.lists(diagnoses, max_size=3))
@@ -27,7 +28,7 @@ cells = st.builds(CellError, st.one_of(st.none(), st.integers(0, 99)), text, tex
                   st.lists(text, max_size=3))
 marks = st.builds(WrittenMark, text, st.one_of(st.none(), number), number, text)
 records = st.builds(
-    Record, student=text, assignment=text, max_score=number,
+    Record, student=text, assignment=text, max_score=total,
     status=st.sampled_from(list(Status)), reason=text, score=number,
     questions=st.dictionaries(text, number, max_size=3), checks=st.lists(checks, max_size=4),
     cells=st.lists(cells, max_size=3), output=text, seconds=number, isolation=text,
@@ -72,9 +73,9 @@ def _replaced(value, path, new):
 def _typed(record: Record) -> bool:
     """Every field a report reads has its type."""
     def num(x):
-        return type(x) in (int, float)
+        return type(x) in (int, float) and abs(x) <= 1e15
     return (isinstance(record.student, str) and num(record.score) and num(record.max_score)
-            and isinstance(record.status, str) and isinstance(record.reason, str)
+            and isinstance(record.status, Status) and isinstance(record.reason, str)
             and all(isinstance(c, CheckResult) and isinstance(c.name, str) and num(c.points)
                     and type(c.passed) is bool and type(c.public) is bool
                     and isinstance(c.message, str)
@@ -155,3 +156,28 @@ def test_the_journal_line_of_a_record_is_within_the_caps(tmp_path):
     stored = Journal(tmp_path, resume=False).append(record)
     assert stored.reason == bounds.cut(record.reason, bounds.MESSAGE)
     assert load(tmp_path) == [stored]
+
+
+def test_numbers_and_statuses_no_grader_writes_are_refused(tmp_path):
+    # Every report divides, bins and plots these: a line edited to hold one is
+    # skipped like any other that holds no record.
+    from grader import course
+    from grader.reports import summary, write_all
+    valid = _valid("ann").to_json()
+    forged = [dict(valid, score=float("inf")), dict(valid, score=float("nan")),
+              dict(valid, score=1e308), dict(valid, max_score=-1.0),
+              dict(valid, questions={"sgd": float("inf")}),
+              dict(valid, checks=[dict(valid["checks"][0], points=float("-inf"))]),
+              dict(valid, status="hacked\ud800")]
+    for line in forged:
+        try:
+            Record.from_json(json.loads(json.dumps(line)))
+        except BadRecord:
+            continue
+        raise AssertionError(f"read as a record: {line}")
+    lines = [json.dumps(dict(line, student=f"s{i}")) for i, line in enumerate(forged)]
+    (tmp_path / NAME).write_text("\n".join(lines + [json.dumps(valid)]) + "\n", encoding="utf-8")
+    records = load(tmp_path)
+    assert [r.student for r in records] == ["ann"]
+    write_all(SPEC, course.template(SPEC), records, tmp_path)
+    summary.show(SPEC, records, tmp_path)
