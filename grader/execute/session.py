@@ -81,9 +81,10 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher,
     worker before any cell; here it answers remote grad_fn calls.
     """
     start = time.monotonic()
-    talk = Conversation(cells, programs, limits, files or {}, extension.load(code), launcher,
-                        start, launcher.programs_frame(programs, code, programs_frame),
-                        RawRun(isolation=launcher.isolation))
+    talk = Conversation(cells=cells, programs=programs, limits=limits, files=files or {},
+                        extension=extension.load(code), launcher=launcher, start=start,
+                        frame=launcher.programs_frame(programs, code, programs_frame),
+                        run=RawRun(isolation=launcher.isolation))
     run, resume = talk.run, None
     while True:
         worker = _start(launcher, talk.frame, again=resume is not None)
@@ -101,7 +102,7 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher,
     return run
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Conversation:
     """One submission's run, across the workers it takes: what each is given,
     and the raw outputs gathered so far."""
