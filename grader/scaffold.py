@@ -89,7 +89,7 @@ def close_in_norm(got, want, program, rtol=1e-9):
     g, w = got["out"], want["out"]
     if not numeric(g) or np.shape(g) != np.shape(w):
         return Verdict(False, None, f"result: expected shape {{np.shape(w)}}, got {{type(g).__name__}}")
-    error = float(np.linalg.norm(np.subtract(g, w, dtype=float)) / max(np.linalg.norm(w), 1e-300))
+    error = float(np.linalg.norm(np.subtract(g, w)) / max(np.linalg.norm(w), 1e-300))  # complex too
     if not error <= rtol:  # NaN fails too
         return Verdict(False, error, f"result: relative error {{error:.2e}} exceeds rtol {{rtol:g}}")
     return Verdict(True, error)

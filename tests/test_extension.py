@@ -110,6 +110,7 @@ def test_the_scaffold_s_comparator_judges_and_its_self_check_ships_it(tmp_path, 
     assert not compare.allclose(tiny, want, program, rtol=1e-9, atol=0.0).passed
     assert not in_norm({"ok": True, "out": np.array([1.0, 1e-6])}, want, program).passed
     assert not in_norm({"ok": True, "out": [1.0]}, want, program).passed
+    assert not in_norm({"ok": True, "out": np.array([1.0 + 1j, 0.0])}, want, program).passed
     # The bundle's self-check has the module and judges with it.
     out = assign(spec, tmp_path / "dist")
     student = out / "student"
