@@ -225,7 +225,7 @@ def _where(got, want, program, compare_spec, returns):
         return None
     rel = _relaxed(compare_spec)
     if program.get("op") == "trajectory":
-        if not (isinstance(got["out"], np.ndarray) and compare.numeric(got["out"])):
+        if not (isinstance(got["out"], np.ndarray) and got["out"].dtype.kind in "biufc"):
             return None  # the harness sends a path as one array of numbers
         return _where_path(got["out"], np.asarray(want["out"]), rel)
     g, w = got["out"], want["out"]
