@@ -75,19 +75,6 @@ class Cases:
                       if remote_spec(program)}
 
 
-_last: tuple = (None, None, None)
-
-
-def cases_of(plan: list, own=None) -> Cases:
-    """Kept by identity, as the session keeps the programs' frame."""
-    global _last
-    held, held_own, cases = _last
-    if held is not plan or held_own is not own:
-        cases = Cases(plan, own)
-        _last = (plan, own, cases)
-    return cases
-
-
 def answer(cases: Cases, message: dict, rows: dict, finished) -> dict:
     """The reply to one request; records the rows of a well-formed one in
     ``rows`` (case -> [rows per call]). ``finished``: cases whose results came."""

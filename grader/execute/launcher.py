@@ -56,6 +56,7 @@ class Launcher:
     caps = (cgroups.V2, cgroups.V1)
     tree = monitor = None
     _frame: tuple = (None, "", b"")  # (programs, code, their frame): see ``programs_frame``
+    _remote: tuple = (None, None, None)  # (programs, extension, their cases): ``remote_cases``
 
     def __enter__(self):
         return self
@@ -122,6 +123,16 @@ class Launcher:
             frame = encode(programs, code)
             self._frame = (programs, code, frame)
         return frame
+
+    def remote_cases(self, programs: list, own, build):
+        """``build(programs, own)``, the remote grad_fn calls of the programs answered
+        here, made once for the many submissions of a class; kept as ``programs_frame``
+        keeps its frame."""
+        held, held_own, cases = self._remote
+        if held is not programs or held_own is not own:
+            cases = build(programs, own)
+            self._remote = (programs, own, cases)
+        return cases
 
     def start(self, programs: bytes = b"") -> Worker:
         """A running worker. ``programs``: the class's programs frame, which a

@@ -158,7 +158,7 @@ def _converse(talk: Conversation, worker: Worker, resume):
     # Before the cells run: the worker seals the inputs of its programs first.
     if not worker.preloaded and not _send(worker, talk.frame, run, deadline):
         return None
-    remote = gradients.cases_of(programs, talk.extension)
+    remote = talk.launcher.remote_cases(programs, talk.extension, gradients.Cases)
     frames = Frames(worker.stdout, limits.result_limit)
     ctx = frames_.Context(len(cells), tuple(name for name, _ in programs), limits.output_limit,
                           frames_.CELLS, run.results)
