@@ -4,8 +4,9 @@ by the journal, read by every report.
 A record is plain data in JSON as the journal writes it (``to_json``) and typed
 once read back (``from_json``). ``from_json`` takes any JSON value, from a line
 of our own journal or from one an older version, an editor or an adversary
-wrote, and either returns a ``Record`` whose every field has its type or raises
-``BadRecord`` naming the field: no report ever meets a field of the wrong type.
+wrote, and either returns a ``Record`` whose every field has its type (a
+``Status``; scores, points and seconds within ``LARGEST``) or raises ``BadRecord``
+naming the field: no report ever meets a field of the wrong type.
 Fields an older version did not write take their defaults.
 """
 from __future__ import annotations
