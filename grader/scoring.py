@@ -21,7 +21,9 @@ from dataclasses import replace
 
 from grader.diagnosis import verdict
 from grader.record import CellError, CheckResult, Outcome
-from grader.status import ORDER, Status
+from grader.status import ORDER, RunEnd, Status
+
+_RUN_ENDS = frozenset(RunEnd)
 
 
 def judge_check(prep, results: list) -> CheckResult:
@@ -137,10 +139,6 @@ def not_run(prep, status: str = "") -> CheckResult:
 
 # -- a whole submission ---------------------------------------------------------
 
-STATUS_OF_RUN = {"ok": Status.GRADED, "timeout": Status.TIMEOUT, "crashed": Status.ERROR,
-                 "protocol": Status.ERROR, "memory": Status.MEMORY}
-
-
 def said_of(cell: dict) -> CellError | None:
     """A cell's error as feedback may say it: its built-in exception type and the
     line it was raised at. The notebook's process holds the graded inputs while
@@ -162,7 +160,7 @@ def score_run(prepared: list, raw, case_index: list) -> Outcome:
 
     ``case_index[i]`` lists the positions in the run's results of check i's cases.
     """
-    status = STATUS_OF_RUN.get(raw.status, Status.ERROR)
+    status = RunEnd(raw.status).status if raw.status in _RUN_ENDS else Status.ERROR
     checks = []
     for prep, positions in zip(prepared, case_index):
         results = [raw.results.get(k) for k in positions]

@@ -23,6 +23,8 @@ import re
 import symtable
 from dataclasses import dataclass
 
+from grader.status import RunEnd
+
 MAX_SOURCE = 2 ** 20   # characters of code in a notebook
 MAX_CELLS = 1000
 MAX_PASSES = 50        # rounds of the fixed point before giving up
@@ -268,7 +270,7 @@ def needs_full_run(raw) -> bool:
     did: a cell that raised (a file or name it may have needed), a graded call
     that failed as a missing name, module, attribute or file would make it
     fail, or a process that ended early. A run that timed out would in full too."""
-    if raw.status == "crashed":
+    if raw.status == RunEnd.CRASHED:
         return True
     if raw.status != "ok":
         return False

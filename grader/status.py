@@ -20,6 +20,29 @@ class Status(str, enum.Enum):
     __format__ = str.__format__
 
 
+class RunEnd(str, enum.Enum):
+    """How the run of a submission's process ended (``RawRun.status``), before
+    scoring turns it into the submission's ``Status``."""
+    OK = "ok"                  # every program answered
+    TIMEOUT = "timeout"        # the submission's time ran out
+    CRASHED = "crashed"        # the process ended before the end
+    PROTOCOL = "protocol"      # it sent a frame that is not one of ours
+    MEMORY = "memory"          # it went over the memory cap
+
+    def __str__(self) -> str:
+        return self.value
+
+    __format__ = str.__format__
+
+    @property
+    def status(self) -> Status:
+        return _STATUS_OF_RUN[self]
+
+
+_STATUS_OF_RUN = {RunEnd.OK: Status.GRADED, RunEnd.TIMEOUT: Status.TIMEOUT,
+                  RunEnd.CRASHED: Status.ERROR, RunEnd.PROTOCOL: Status.ERROR,
+                  RunEnd.MEMORY: Status.MEMORY}
+
 #: The order reports list statuses in.
 ORDER = tuple(Status)
 #: Submissions whose notebook never ran: nothing of theirs is compared.

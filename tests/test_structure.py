@@ -73,3 +73,12 @@ def test_no_import_cycle_in_the_grader():
     graph = {name: imports(name, path, known) for name, path in known.items()}
     assert "grader.course" in graph["grader.grade"]  # the graph is really read
     assert cycles(graph) == []
+
+
+def test_every_end_of_a_run_is_a_submissions_status():
+    """The run's own words (session) and the reports' words (Status) are two
+    enums, one mapping between them: a run that ended in any way gets a status."""
+    from grader.status import RunEnd, Status
+    assert {end: end.status for end in RunEnd} == {
+        RunEnd.OK: Status.GRADED, RunEnd.TIMEOUT: Status.TIMEOUT, RunEnd.CRASHED: Status.ERROR,
+        RunEnd.PROTOCOL: Status.ERROR, RunEnd.MEMORY: Status.MEMORY}

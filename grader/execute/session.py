@@ -22,12 +22,11 @@ from grader.execute import frames as frames_
 from grader.execute import gradients
 from grader.execute.handle import Worker
 from grader.harness import extension, wire
+from grader.status import RunEnd
 
 if TYPE_CHECKING:
     from grader.execute.launcher import Launcher
 
-STATUS_OK, STATUS_TIMEOUT, STATUS_CRASHED, STATUS_PROTOCOL = "ok", "timeout", "crashed", "protocol"
-STATUS_MEMORY = "memory"
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class Limits:
 @dataclass
 class RawRun:
     """What came back from the student's process, before any judgement."""
-    status: str = STATUS_OK
+    status: RunEnd = RunEnd.OK
     reason: str = ""
     cells: list = field(default_factory=list)       # [{"index", "error"}]
     results: dict = field(default_factory=dict)     # case number -> result
@@ -92,9 +91,9 @@ def run_submission(cells: list, programs: list, limits: Limits, launcher,
             run.memory_cap = launcher.confine(worker, limits.memory)
             death = _converse(talk, worker, resume)
         finally:
-            launcher.stop(worker, finished=run.status in (STATUS_OK, STATUS_CRASHED, STATUS_MEMORY))
-        if run.status == STATUS_CRASHED and launcher.over_memory(worker):
-            _fail(run, STATUS_MEMORY, f"the notebook's processes together went over the memory "
+            launcher.stop(worker, finished=run.status in (RunEnd.OK, RunEnd.CRASHED, RunEnd.MEMORY))
+        if run.status == RunEnd.CRASHED and launcher.over_memory(worker):
+            _fail(run, RunEnd.MEMORY, f"the notebook's processes together went over the memory "
                                       f"limit ({_gib(limits.memory)}) and were ended")
         if death is None or (resume := _after_death(death, talk, resume)) is None:
             break
@@ -194,7 +193,7 @@ def _converse(talk: Conversation, worker: Worker, resume):
         elif event == "grad":
             reply = gradients.answer(remote, message, run.grad_rows, run.results)
             if time.monotonic() >= deadline:
-                return _fail(run, STATUS_TIMEOUT, f"still running at {current} "
+                return _fail(run, RunEnd.TIMEOUT, f"still running at {current} "
                                                   "when the time limit ran out")
             if not _send(worker, reply, run, deadline):
                 return None
@@ -202,7 +201,7 @@ def _converse(talk: Conversation, worker: Worker, resume):
         elif event == "done":
             return None
         elif event == "limit":
-            return _fail(run, STATUS_MEMORY, f"{_where(message, programs)} ran out of memory "
+            return _fail(run, RunEnd.MEMORY, f"{_where(message, programs)} ran out of memory "
                                              f"(limit {_gib(limits.memory)})")
 
 
@@ -214,10 +213,10 @@ def _ended(talk: Conversation, worker: Worker, ctx, current):
         case = _unanswered(run, len(ctx.checks))
         return None if case is None else Death(case, memory)
     if memory:
-        return _fail(run, STATUS_MEMORY, f"{current or 'start-up'} ran out of memory: the "
+        return _fail(run, RunEnd.MEMORY, f"{current or 'start-up'} ran out of memory: the "
                                          "notebook's processes together went over the limit "
                                          f"({_gib(talk.limits.memory)})")
-    return _fail(run, STATUS_CRASHED, f"the notebook's process ended during {current or 'start-up'}"
+    return _fail(run, RunEnd.CRASHED, f"the notebook's process ended during {current or 'start-up'}"
                                       " (os._exit, a crash or a kill)")
 
 
@@ -232,7 +231,7 @@ def _after_death(death, talk: Conversation, resume):
     else:
         exc_type, why = "Crashed", "the notebook's process ended (os._exit, a crash or a kill)"
     if fn in skip:  # its function never ran here: something else ends the worker
-        return _fail(run, STATUS_CRASHED, f"{why} at check {name!r}")
+        return _fail(run, RunEnd.CRASHED, f"{why} at check {name!r}")
     end = death.case
     while end < len(programs) and programs[end][0] == name:
         run.results[end] = {"ok": False, "exc_type": exc_type, "error": f"{why} during this check"}
@@ -276,14 +275,14 @@ def _next(frames, deadline, run, current, ctx):
     try:
         return frames_.validate(frames.next(deadline), ctx)
     except TimeoutError:
-        return _fail(run, STATUS_TIMEOUT, f"still running at {current or 'start-up'} "
+        return _fail(run, RunEnd.TIMEOUT, f"still running at {current or 'start-up'} "
                                           "when the time limit ran out")
     except EOFError:
         raise
     except frames_.FrameError as exc:
-        return _fail(run, STATUS_PROTOCOL, f"the notebook's process sent an invalid message: {exc}")
+        return _fail(run, RunEnd.PROTOCOL, f"the notebook's process sent an invalid message: {exc}")
     except Exception as exc:  # undecodable or oversized data from the student's side
-        return _fail(run, STATUS_PROTOCOL, f"the notebook's process sent unreadable data: {exc}")
+        return _fail(run, RunEnd.PROTOCOL, f"the notebook's process sent unreadable data: {exc}")
 
 
 def _fail(run, status, reason):
@@ -299,9 +298,9 @@ def _send(worker: Worker, message, run, deadline: float) -> bool:
     try:
         if _write_by(worker.stdin.fileno(), data, deadline):
             return True
-        _fail(run, STATUS_TIMEOUT, "the notebook's process stopped reading its input")
+        _fail(run, RunEnd.TIMEOUT, "the notebook's process stopped reading its input")
     except (BrokenPipeError, OSError):
-        _fail(run, STATUS_CRASHED, "the notebook's process ended before it could be given work")
+        _fail(run, RunEnd.CRASHED, "the notebook's process ended before it could be given work")
     return False
 
 
