@@ -155,6 +155,7 @@ def _grade(args) -> int:
     from grader.checks.secret import Secret
     from grader.execute import Limits
     from grader.grade import grade
+    from grader import scoring
     from grader.reports import junit, summary
     from grader.errors import UsageError
 
@@ -176,10 +177,10 @@ def _grade(args) -> int:
         spec, records, out = grade(args.path, args.out, options, progress=lambda done, total:
                                    bar.update(task, completed=done, total=total))
     if args.junit:
-        junit.write(records, Path(args.junit))
+        junit.write(records, Path(args.junit), scoring.words(spec))
     if args.github_output:
         from grader.deploy import github
-        github.append_output(records)
+        github.append_output(records, scoring.words(spec))
     if not args.quiet:
         summary.show(spec, records, out)
     if args.fail_under is not None and any(

@@ -102,10 +102,11 @@ def _check_names(spec) -> None:
     if clash:
         raise UsageError(f"{spec.folder / HARNESS}: {', '.join(clash)} would hide the generic "
                          "comparator of that name: choose another name")
-    for name in own.diagnoses:
-        if name not in own.comparators:
-            raise UsageError(f"{spec.folder / HARNESS}: DIAGNOSES names {name!r}, which is not "
-                             "one of its COMPARATORS")
+    for table, names in (("DIAGNOSES", own.diagnoses), ("FAILURES", own.failures)):
+        for name in names:
+            if name not in own.comparators:
+                raise UsageError(f"{spec.folder / HARNESS}: {table} names {name!r}, which is "
+                                 "not one of its COMPARATORS")
     for _, check in spec.checks():
         kind = check.compare.get("kind")
         if kind not in compare.COMPARATORS and kind not in own.comparators:

@@ -38,7 +38,8 @@ def judge_check(prep, results: list) -> CheckResult:
     if not judged.passed:
         result.diagnosis = judged.diagnosis
         k = judged.failed
-        result.message = failure_kind(check.compare["kind"], results[k], judged.cases[k])
+        result.message = failure_kind(check.compare["kind"], results[k], judged.cases[k],
+                                      prep.extension)
     return result
 
 
@@ -61,22 +62,12 @@ _RETURNED = [(re.compile(r"result(\[\d+\])*: expected a tuple"), "wrong number o
              (re.compile(r"result(\[\d+\])*: (contains|differs in its) NaN"), "NaN or infinity"),
              (re.compile(r"result(\[\d+\])*: relative error"), "wrong values"),
              (re.compile(r"modified its input"), "modified its inputs in place"),
-             (re.compile(r"grad_fn was given"), "gave grad_fn too many rows at once"),
-             (re.compile(r"no call of grad_fn"), "never called grad_fn"),
-             (re.compile(r"the reference itself failed"), "the reference failed (a grader fault)"),
-             (re.compile(r"not deterministic"), "not deterministic"),
-             (re.compile(r"ignores its rng"), "ignores its rng argument"),
-             (re.compile(r"consecutive epochs gave the same order"), "the same order every epoch"),
-             (re.compile(r"batch sizes "), "wrong batch sizes"),
-             (re.compile(r"the batches must"), "the batches do not split the rows as asked"),
-             (re.compile(r"with shuffle=False"), "rows out of order with shuffle=False"),
-             (re.compile(r"with shuffle=True"), "rows not shuffled"),
-             (re.compile(r"expected a list of index arrays|each batch must be"),
-              "wrong type of result"),
-             (re.compile(r"expected \w+ to be raised"), "did not raise the expected exception"),
-             (re.compile(r"expected \w+, got"), "raised another exception")]
-_BY_COMPARATOR = {"equal": "wrong value", "raises": "did not raise the expected exception",
-                  "partition": "wrong batches"}
+             (re.compile(r"the reference itself failed"), "the reference failed (a grader fault)")]
+#: The generic comparators' own: by how their message starts, then any other failure.
+_OF_COMPARATOR = {"raises": [(re.compile(r"expected \w+ to be raised"),
+                              "did not raise the expected exception"),
+                             (re.compile(r"expected \w+, got"), "raised another exception")]}
+_BY_COMPARATOR = {"equal": "wrong value", "raises": "did not raise the expected exception"}
 WRONG = "wrong result"
 NOT_RUN = "not run"
 NOT_DEFINED = "the function is not defined"
@@ -88,30 +79,45 @@ _NOT_RAISED = {"Missing": NOT_DEFINED, "Timeout": "timed out",
 RAISED = "raised an exception"
 #: Every message a failed check can have.
 KINDS = frozenset(
-    [k for _, k in _RETURNED] + list(_BY_COMPARATOR.values())
+    [k for _, k in _RETURNED] + [k for table in _OF_COMPARATOR.values() for _, k in table]
+    + list(_BY_COMPARATOR.values())
     + [WRONG, NOT_RUN, RAISED, *_NOT_RAISED.values()] + [f"{RAISED} ({e})" for e in _ERRORS]
     + [f"{NOT_RUN} ({s})" for s in ORDER if s != Status.GRADED])
 
 
-def failure_kind(comparator: str, got, case) -> str:
-    """A fixed description of why a case failed, from ``KINDS``."""
+def failure_kind(comparator: str, got, case, own=None) -> str:
+    """A fixed description of why a case failed: from ``KINDS``, or the words the
+    assignment's ``own`` extension declares for a comparator of its own."""
     if not isinstance(got, dict) or not got.get("ok"):
         kind = got.get("exc_type") if isinstance(got, dict) else None
         if kind in _NOT_RAISED:
             return _NOT_RAISED[kind]
         return f"{RAISED} ({kind})" if kind in _ERRORS else RAISED
     message = case.message if isinstance(case.message, str) else ""
-    for pattern, kind in _RETURNED:
+    declared = own.failures.get(comparator, ()) if own is not None else ()
+    for f in declared:
+        if f.start and message.startswith(f.start):
+            return f.words
+    for pattern, kind in _OF_COMPARATOR.get(comparator, []) + _RETURNED:
         if pattern.match(message):
             return kind
+    for f in declared:
+        if not f.start:
+            return f.words
     return _BY_COMPARATOR.get(comparator, WRONG)
 
 
-def shown(check: CheckResult) -> CheckResult:
+def words(spec) -> frozenset:
+    """What a report may say of a failed check of assignment ``spec``."""
+    own = getattr(spec, "extension", None)
+    return KINDS | own.words if own is not None else KINDS
+
+
+def shown(check: CheckResult, allowed: frozenset = KINDS) -> CheckResult:
     """The check as a report may show it, whatever the record holds: a message
-    from ``KINDS``, no values, and a relative error for public checks only.
-    Every renderer reads checks through this."""
-    message = check.message if check.message in KINDS or not check.message else WRONG
+    from ``allowed`` (``words(spec)``), no values, and a relative error for
+    public checks only. Every renderer reads checks through this."""
+    message = check.message if check.message in allowed or not check.message else WRONG
     rel_err = check.rel_err if check.public else None
     if message == check.message and rel_err == check.rel_err:
         return check

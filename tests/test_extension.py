@@ -59,6 +59,14 @@ BROKEN = {
     "a diagnosis of nothing": ("harness.py", "OBJECTIVES = {}",
                                "OBJECTIVES = {}\nDIAGNOSES = {'nothing': numeric}",
                                "DIAGNOSES names 'nothing'"),
+    "failures of nothing": ("harness.py", "OBJECTIVES = {}",
+                            "from .extension import Failure\nOBJECTIVES = {}\n"
+                            "FAILURES = {'nothing': [Failure('', 'wrong')]}",
+                            "FAILURES names 'nothing'"),
+    "failure words with a value": ("harness.py", "OBJECTIVES = {}",
+                                   "from .extension import Failure\nOBJECTIVES = {}\n"
+                                   "FAILURES = {'close_in_norm': [Failure('', 'off by 3')]}",
+                                   "without digits"),
 }
 
 
@@ -125,3 +133,34 @@ def test_the_scaffold_s_comparator_judges_and_its_self_check_ships_it(tmp_path, 
         assert not unclipped and "relative error" in str(unclipped)
     finally:
         sys.modules.pop("selfcheck", None)
+
+
+def test_an_assignment_says_its_comparators_failures_in_its_own_words(tmp_path):
+    from grader import scoring
+    from grader.record import CheckResult
+
+    folder = scaffold(tmp_path / "clip")
+    _edit(folder / "harness.py", "OBJECTIVES = {}",
+          "from .extension import Failure\nOBJECTIVES = {}\nFAILURES = {'close_in_norm': "
+          "[Failure('result: relative error', 'clipped to another length')]}")
+    spec = course.load(folder)
+    got, want = {"ok": True, "out": np.array([1.0, 0.5])}, {"ok": True, "out": np.array([1.0, 0.0])}
+    verdict = spec.extension.comparators["close_in_norm"](got, want, {})
+    said = scoring.failure_kind("close_in_norm", got, verdict, spec.extension)
+    assert said == "clipped to another length"
+    assert scoring.failure_kind("close_in_norm", got, verdict) == "wrong values"  # generic words
+    check = CheckResult("c", "q", "clip_by_norm", 0.0, 1.0, False, False, message=said)
+    assert scoring.shown(check, scoring.words(spec)).message == said
+    assert scoring.shown(check).message == scoring.WRONG  # words of no assignment: not shown
+
+
+def test_a_wrong_value_is_not_said_to_be_an_exception():
+    """The generic words of one comparator are not read into another's messages:
+    equal's "expected 3, got 4" once read as raises' "raised another exception"."""
+    from grader import scoring
+
+    got, want = {"ok": True, "out": 4}, {"ok": True, "out": 3}
+    verdict = compare.judge({"kind": "equal"}, got, want, {})
+    assert scoring.failure_kind("equal", got, verdict) == "wrong value"
+    returned = compare.judge({"kind": "raises", "exc_type": "ValueError"}, got, want, {})
+    assert scoring.failure_kind("raises", got, returned) == "did not raise the expected exception"

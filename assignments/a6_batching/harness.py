@@ -16,6 +16,7 @@ batches' structure.
 import numpy as np
 
 from .compare import Verdict, allclose, numeric, same, show, show_kind
+from .extension import Failure
 
 
 def partition(got, want, program):
@@ -214,3 +215,33 @@ def batch_families(programs, results, verdicts):
 COMPARATORS = {"partition": partition, "micro_batches": micro_batches}
 OBJECTIVES = {"linear": linear, "logistic": logistic}
 DIAGNOSES = {"partition": batch_families}
+
+_RNG = ("draw every random number from the Generator passed as rng (rng.permutation), "
+        "never from np.random or a Generator of your own")
+#: How the comparators above fail, in the gradebook's fixed words (and the
+#: diagnosis's failure kind where one fits), by how their messages start.
+FAILURES = {
+    "partition": [
+        Failure("not deterministic", "not deterministic", "kind: not deterministic",
+                "not deterministic", "the same inputs must give the same result: draw only "
+                "from the Generator passed as rng"),
+        Failure("ignores its rng", "ignores its rng argument", "kind: ignores rng",
+                "ignores its rng argument", _RNG),
+        Failure("consecutive epochs gave the same order", "the same order every epoch",
+                "kind: ignores rng", "ignores its rng argument",
+                "draw from the Generator passed as rng, so that each epoch continues its stream"),
+        Failure("batch sizes ", "wrong batch sizes"),
+        Failure("the batches must", "the batches do not split the rows as asked"),
+        Failure("with shuffle=False", "rows out of order with shuffle=False"),
+        Failure("with shuffle=True", "rows not shuffled"),
+        Failure("expected a list of index arrays", "wrong type of result"),
+        Failure("each batch must be", "wrong type of result"),
+        Failure("", "wrong batches"),
+    ],
+    "micro_batches": [
+        Failure("grad_fn was given", "gave grad_fn too many rows at once",
+                "kind: ignores micro_batch_size", "ignores micro_batch_size",
+                "pass grad_fn at most micro_batch_size rows per call and combine the results"),
+        Failure("no call of grad_fn", "never called grad_fn"),
+    ],
+}

@@ -15,11 +15,12 @@ import json
 import os
 
 from grader.errors import UsageError
-from grader.scoring import shown
+from grader.scoring import KINDS, shown
 from grader.status import Status
 
 
-def result(records: list) -> dict:
+def result(records: list, allowed: frozenset = KINDS) -> dict:
+    """``allowed``: what a failed check may say (the assignment's ``scoring.words``)."""
     several = len(records) > 1
     tests = []
     for r in records:
@@ -28,7 +29,7 @@ def result(records: list) -> dict:
             tests.append({"name": f"{prefix}notebook", "status": "error", "score": 0,
                           "message": f"{r.status}: {r.reason}", "line_no": 0,
                           "duration": round(r.seconds * 1000)})
-        tests += [_test(prefix, c) for c in r.checks]
+        tests += [_test(prefix, c, allowed) for c in r.checks]
     if any(r.status != Status.GRADED for r in records):
         status = "error"
     else:
@@ -37,8 +38,8 @@ def result(records: list) -> dict:
             "max_score": sum(r.max_score for r in records), "tests": tests}
 
 
-def _test(prefix: str, c: dict) -> dict:
-    c = shown(c)
+def _test(prefix: str, c, allowed: frozenset) -> dict:
+    c = shown(c, allowed)
     message = c.message or ""
     message += "".join(f"\nLooks like {d.name}. Hint: {d.hint}" for d in c.diagnosis)
     return {"name": prefix + c.name, "status": "pass" if c.passed else "fail",
@@ -54,10 +55,10 @@ def output_file() -> str:
     return path
 
 
-def append_output(records: list) -> None:
+def append_output(records: list, allowed: frozenset = KINDS) -> None:
     """Append ``result=<base64 JSON>`` to the file named by $GITHUB_OUTPUT."""
     path = output_file()
-    encoded = base64.b64encode(json.dumps(result(records)).encode()).decode()
+    encoded = base64.b64encode(json.dumps(result(records, allowed)).encode()).decode()
     try:
         with open(path, "a", encoding="utf-8") as f:
             f.write(f"result={encoded}\n")

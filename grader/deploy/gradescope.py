@@ -22,6 +22,7 @@ from pathlib import Path
 from grader import __version__
 from grader.execute import Limits
 from grader.reports.feedback import cell_error, check_notes, escape_markdown
+from grader.scoring import words
 
 CONFIG = "optigrade.json"
 #: Gradescope's default container: 768 MB of memory and half a vCPU, and a
@@ -150,14 +151,14 @@ def _who(root: Path) -> str:
 
 def to_results(spec, record, who: str) -> dict:
     order = {q.name: i for i, q in enumerate(spec.questions, 1)}
-    tests, seen = [], {}
+    tests, seen, allowed = [], {}, words(spec)
     for c in record.checks:
         q = order.get(c.question, 0)
         seen[q] = seen.get(q, 0) + 1
         tests.append({"name": c.name, "number": f"{q}.{seen[q]}", "score": c.points,
                       "max_score": c.max_points,
                       "status": "passed" if c.passed else "failed",
-                      "output": _check_output(c), "output_format": "md", "tags": [c.question],
+                      "output": _check_output(c, allowed), "output_format": "md", "tags": [c.question],
                       "visibility": "visible" if c.public else "after_published"})
     lines = [f"**{escape_markdown(spec.title)}**" + (f" for {who}" if who else ""), "",
              f"Score: {record.score:g} / {record.max_score:g} (status: {record.status})"]
@@ -174,8 +175,8 @@ def to_results(spec, record, who: str) -> dict:
             "tests": tests}
 
 
-def _check_output(c) -> str:
-    return "\n\n".join(check_notes(c))
+def _check_output(c, allowed) -> str:
+    return "\n\n".join(check_notes(c, allowed))
 
 
 def _failure(message: str, start: float) -> dict:

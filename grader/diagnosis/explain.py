@@ -40,15 +40,6 @@ _BUILTIN_ERRORS = frozenset(name for name, value in vars(builtins).items()
 KINDS = (
     (r"modified its input", "kind: modified input", "modified its input in place",
      "work on new arrays (x = x - ..., not x -= ...): the caller's arrays must not change"),
-    (r"ignores its rng", "kind: ignores rng", "ignores its rng argument",
-     "draw every random number from the Generator passed as rng (rng.permutation), "
-     "never from np.random or a Generator of your own"),
-    (r"not deterministic", "kind: not deterministic", "not deterministic",
-     "the same inputs must give the same result: draw only from the Generator passed as rng"),
-    (r"consecutive epochs gave the same order", "kind: ignores rng", "ignores its rng argument",
-     "draw from the Generator passed as rng, so that each epoch continues its stream"),
-    (r"grad_fn was given", "kind: ignores micro_batch_size", "ignores micro_batch_size",
-     "pass grad_fn at most micro_batch_size rows per call and combine the results"),
     (r"contains NaN|differs in its NaNs", "kind: NaN", "NaN or infinity in the result",
      "look for a division by zero, a power of a wrong t, or a square root of a negative number"),
     (r"expected dtype|integer row indices", "kind: dtype", "wrong dtype",
@@ -79,7 +70,8 @@ def diagnose(compare_spec: dict, programs: list, expected: list, results: list,
     if not failed:
         return []
     k = failed[0]
-    out = [entry for entry in [_kind(verdicts[k], results[k])] if entry]
+    own_failures = extension.current(own).failures.get(compare_spec["kind"], ())
+    out = [entry for entry in [_kind(verdicts[k], results[k], own_failures)] if entry]
     if (structural := extension.current(own).diagnoses.get(compare_spec["kind"])):
         return out + structural(programs, results, verdicts)
     if _values_right(compare_spec, results, expected, programs, own):
@@ -105,7 +97,7 @@ def named_message(message: str, returns: tuple, program: dict | None = None) -> 
 
 # -- failure kinds ---------------------------------------------------------------
 
-def _kind(verdict, got):
+def _kind(verdict, got, own_failures=()):
     if isinstance(got, dict) and not got.get("ok", False):
         exc = got.get("exc_type", "an error")
         if exc == "Missing":
@@ -122,6 +114,9 @@ def _kind(verdict, got):
         exc = exc if exc in _BUILTIN_ERRORS else "an exception"
         return {"id": f"kind: raised {exc}", "name": f"raised {exc}", "kind": "failure",
                 "hint": "run the function on the public check's inputs and read the traceback"}
+    for f in own_failures:  # the assignment's words for its own comparator
+        if f.kind and f.start and verdict.message.startswith(f.start):
+            return {"id": f.kind, "name": f.name, "hint": f.hint, "kind": "failure"}
     for pattern, kind_id, name, hint in KINDS:
         if re.search(pattern, verdict.message):
             return {"id": kind_id, "name": name, "hint": hint, "kind": "failure"}

@@ -7,6 +7,11 @@ any of three dicts, each mapping a name to a function:
     OBJECTIVES   name -> factory (**data) -> gradient function
     DIAGNOSES    comparator name -> (programs, results, verdicts) -> [entry]
 
+and ``FAILURES``, how its comparators' failures are said: comparator name ->
+[``Failure``], each matching how the comparator's message starts. A failed
+check never shows a message of the run (it may carry the graded inputs), only
+these fixed words; a failure no entry matches is said in the generic words.
+
 A check names them as data (``{"kind": name}``), so the module must be
 present wherever checks run: the grader loads the folder's copy, and the
 module's source travels with the programs into the student's sandbox and
@@ -33,11 +38,34 @@ class ExtensionError(Exception):
 
 
 @dataclass(frozen=True)
+class Failure:
+    """One way an assignment's comparator fails, in fixed words.
+
+    start: how the comparator's message starts ("": any failure of it that no
+        other entry and no generic pattern names);
+    words: what the gradebook and feedback say;
+    kind, name, hint: the diagnosis's failure kind (its id, what it is called,
+        what to do), when the failure says enough to give one.
+    """
+    start: str
+    words: str
+    kind: str = ""
+    name: str = ""
+    hint: str = ""
+
+
+@dataclass(frozen=True)
 class Extension:
     comparators: dict = field(default_factory=dict)
     objectives: dict = field(default_factory=dict)
     diagnoses: dict = field(default_factory=dict)
     source: str = ""  # what travels: the module's text
+    failures: dict = field(default_factory=dict)  # comparator name -> (Failure, ...)
+
+    @property
+    def words(self) -> frozenset:
+        """Every failure's words: what a report may say of this assignment's checks."""
+        return frozenset(f.words for entries in self.failures.values() for f in entries)
 
 
 NONE = Extension()
@@ -68,8 +96,29 @@ def load(source: str, origin: str = "harness.py") -> Extension:
                 isinstance(k, str) and callable(v) for k, v in value.items()):
             del sys.modules[name]
             raise ExtensionError(f"{origin}: {table} must be a dict of names to functions")
-    _loaded[name] = extension = Extension(*tables, source=source)
+    try:
+        failures = _failures(getattr(module, "FAILURES", {}), origin)
+    except ExtensionError:
+        del sys.modules[name]
+        raise
+    _loaded[name] = extension = Extension(*tables, source=source, failures=failures)
     return extension
+
+
+def _failures(table, origin: str) -> dict:
+    """FAILURES checked: names to lists of ``Failure`` whose words are short fixed text."""
+    if not isinstance(table, dict) or not all(
+            isinstance(k, str) and isinstance(v, (list, tuple))
+            and all(isinstance(f, Failure) for f in v) for k, v in table.items()):
+        raise ExtensionError(f"{origin}: FAILURES must be a dict of comparator names to lists "
+                             "of Failure")
+    for entries in table.values():
+        for f in entries:
+            if not (isinstance(f.words, str) and 0 < len(f.words) <= 80
+                    and f.words.isprintable() and not any(c.isdigit() for c in f.words)):
+                raise ExtensionError(f"{origin}: the words of a Failure are fixed text of at "
+                                     f"most 80 characters without digits, not {f.words!r:.100}")
+    return {k: tuple(v) for k, v in table.items()}
 
 
 def install(extension: Extension) -> None:

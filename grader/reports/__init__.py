@@ -4,8 +4,8 @@ A report reads records (``grader.record``), the ``Assignment`` and its
 template notebook, all given by the pipeline (``grader.grade``); no report
 finds or loads an assignment itself."""
 import shutil
-from pathlib import Path
 
+from grader import scoring
 from grader.reports import feedback, gradebook, gradescope, html, manual
 from grader.reports.files import safe_name
 
@@ -35,5 +35,5 @@ def write_student(spec, record, out) -> str:
     """The student's own files: results/<id>.json (Gradescope) and feedback/<id>.md;
     returns the feedback."""
     name = safe_name(record.student)
-    gradescope.write(record, out / "results" / f"{name}.json")
+    gradescope.write(record, out / "results" / f"{name}.json", scoring.words(spec))
     return feedback.write(spec, record, out / "feedback" / f"{name}.md")

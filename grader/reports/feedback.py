@@ -14,7 +14,7 @@ import functools
 import re
 
 from grader.reports import files
-from grader.scoring import shown
+from grader.scoring import KINDS, shown, words
 
 _PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
 _BREAKS = re.compile(r"\r\n|[\r\n]")
@@ -44,14 +44,15 @@ def render(spec, record) -> str:
            f"**Score: {record.score:g} / {record.max_score:g}** (status: {record.status})"]
     if record.reason:
         out += ["", f"> {escape_markdown(record.reason)}"]
+    allowed = words(spec)
     by_question: dict = {}
-    for c in map(shown, record.checks):
+    for c in (shown(c, allowed) for c in record.checks):
         by_question.setdefault(c.question, []).append(c)
     for q in spec.questions:
         checks = by_question.get(q.name, [])
         got = sum(c.points for c in checks)
         out += ["", f"## {q.title}: {got:g} / {q.points:g}" + (" (bonus)" if q.bonus else ""), ""]
-        out += [line for c in checks for line in _check_lines(c)]
+        out += [line for c in checks for line in _check_lines(c, allowed)]
     if record.written:
         out += ["", "## Written answers", ""]
         out += [line for w in record.written.values() for line in _written_lines(w)]
@@ -67,18 +68,19 @@ def render(spec, record) -> str:
     return "\n".join(out)
 
 
-def _check_lines(c):
+def _check_lines(c, allowed):
     mark = "passed" if c.passed else "FAILED"
     err = f", relative error {c.rel_err:.1e}" if c.rel_err is not None else ""
     lines = [f"- {mark}: {escape_markdown(c.name)} ({c.points:g}/{c.max_points:g}{err})"]
-    return lines + [f"  - {note}" for note in check_notes(c)]
+    return lines + [f"  - {note}" for note in check_notes(c, allowed)]
 
 
-def check_notes(c) -> list:
+def check_notes(c, allowed: frozenset = KINDS) -> list:
     """What a failed check says, as Markdown lines: the kind of failure, then each
-    diagnosis with its hint (read through ``scoring.shown``). Every report that
-    shows a check in Markdown uses these lines."""
-    c = shown(c)
+    diagnosis with its hint (read through ``scoring.shown``; ``allowed``: the
+    assignment's ``scoring.words``). Every report that shows a check in Markdown
+    uses these lines."""
+    c = shown(c, allowed)
     lines = [escape_markdown(c.message)] if not c.passed and c.message else []
     for d in c.diagnosis:
         said = f"Looks like: {escape_markdown(d.name)}" if d.kind == "family" \

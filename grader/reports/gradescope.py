@@ -9,22 +9,23 @@ import json
 import re
 
 from grader import bounds
-from grader.scoring import shown
+from grader.scoring import KINDS, shown
 
 VISIBILITY = {True: "visible", False: "after_published"}
 OUTPUT = 4 * bounds.MESSAGE   # one test's output
 
 
-def write(record, path):
+def write(record, path, allowed: frozenset = KINDS):
+    """``allowed``: what a failed check may say (the assignment's ``scoring.words``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(to_results(record)) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(to_results(record, allowed)) + "\n", encoding="utf-8")
 
 
-def to_results(record) -> dict:
+def to_results(record, allowed: frozenset = KINDS) -> dict:
     tests = [{"name": _text(c.name), "score": c.points, "max_score": c.max_points,
               "status": "passed" if c.passed else "failed",
               "output": _text(check_output(c), OUTPUT), "visibility": VISIBILITY[c.public]}
-             for c in map(shown, record.checks)]
+             for c in (shown(c, allowed) for c in record.checks)]
     tests += [written_test(w) for w in (record.written or {}).values()]
     summary = f"Status: {record.status}" + (f" ({record.reason})" if record.reason else "")
     return {"score": record.score, "execution_time": record.seconds,
