@@ -1,8 +1,14 @@
 """``grader grade``'s arguments and ``GradeOptions`` are one declaration."""
 from dataclasses import fields
+from pathlib import Path
+
+import pytest
 
 from grader.cli import build_parser
 from grader.options import GradeOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+A8 = ROOT / "examples" / "assignments" / "a8_schedules"
 
 #: A value other than the default for every option the command line offers.
 GIVEN = {"assignment": ["--assignment", "a7_optimizers"], "jobs": ["--jobs", "3"],
@@ -34,3 +40,14 @@ def test_every_flag_together():
     assert options == GradeOptions(assignment="a7_optimizers", jobs=3, isolation="process",
                                    warm=False, kernel=True, run_all=True,
                                    scheduler="tcp://host:8786", resume=True)
+
+
+def test_an_isolation_nobody_offers_is_refused_not_taken_as_auto(tmp_path):
+    """grade() called from Python has no argparse choices: a misspelt isolation
+    must not quietly become the default."""
+    from grader.errors import UsageError
+    from grader.grade import grade
+
+    with pytest.raises(UsageError, match="'bwarp' is none of auto, bwrap, process, user"):
+        grade(ROOT / "examples" / "submissions" / "a8_schedules", tmp_path / "out",
+              GradeOptions(isolation="bwarp", assignment=str(A8)))

@@ -9,6 +9,9 @@ from grader.execute.fork_server import ForkServerLauncher
 from grader.execute.launcher import BwrapLauncher, Launcher, LocalLauncher, bwrap_works
 from grader.execute.user import UserLauncher
 
+#: What a run may ask for (``user``: containers where bubblewrap cannot make namespaces).
+ISOLATIONS = ("auto", "bwrap", "process", "user")
+
 def choose(isolation: str = "auto", hidden=(), slots: int = 1, warm: bool = True,
            kernel: bool = False) -> Launcher:
     """The strongest launcher the machine offers ("auto"), or the one asked for.
@@ -16,6 +19,8 @@ def choose(isolation: str = "auto", hidden=(), slots: int = 1, warm: bool = True
     ``kernel``: cells run in a Jupyter kernel (``harness.kernel_worker``), one
     sandbox per submission; ``warm``: forked from a warm server.
     """
+    if isolation not in ISOLATIONS:  # a caller of grade() has no argparse choices
+        raise UsageError(f"isolation {isolation!r} is none of {', '.join(ISOLATIONS)}")
     module = "harness.kernel_worker" if kernel else "harness.worker"
     if isolation == "process":
         return LocalLauncher(module)
